@@ -1,0 +1,59 @@
+package client
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"sync/atomic"
+)
+
+// cURLDebug is read by every request, possibly while another goroutine
+// flips it: an atomic keeps that race-free (the original used a plain bool).
+var cURLDebug atomic.Bool
+
+// curlOutput is where the commands go; tests swap it.
+var curlOutput io.Writer = os.Stderr
+
+// EnablecURLDebug makes every client print each request it is about to
+// send to standard error as an equivalent curl command line, for
+// debugging. Passwords in request bodies are printed as ***. It is safe
+// to call while requests are running.
+func EnablecURLDebug() { cURLDebug.Store(true) }
+
+// DisablecURLDebug turns off what EnablecURLDebug turned on.
+func DisablecURLDebug() { cURLDebug.Store(false) }
+
+// printcURL prints req as a curl command when debugging is on. Reading
+// the body consumes it, so it is put back for the real send.
+func printcURL(req *http.Request) error {
+	if !cURLDebug.Load() {
+		return nil
+	}
+	cmd := fmt.Sprintf("curl -X %s %s", req.Method, req.URL.String())
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		cmd += fmt.Sprintf(" -d %q", redactPasswords(b))
+	}
+	_, err := fmt.Fprintf(curlOutput, "cURL Command: %s\n", cmd)
+	return err
+}
+
+var (
+	jsonPassword = regexp.MustCompile(`("password"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	formPassword = regexp.MustCompile(`(^|&)(password=)[^&]*`)
+)
+
+// redactPasswords hides password values of JSON bodies (the auth API's)
+// and form bodies, so debug output can be pasted into a ticket safely.
+func redactPasswords(body []byte) []byte {
+	body = jsonPassword.ReplaceAll(body, []byte(`${1}"***"`))
+	return formPassword.ReplaceAll(body, []byte(`${1}${2}***`))
+}
