@@ -1,0 +1,135 @@
+/*
+Package client talks to etcd's v2 HTTP API. It is a drop-in replacement for
+the frozen upstream v2 client (github.com/coreos/etcd/client, later
+go.etcd.io/etcd/client/v2): the same names, types and wire behaviour, so a
+program switches by changing one import path. It depends on the standard
+library only.
+
+# Quick start
+
+Create a Client from the members' client URLs, then build the APIs on it:
+
+	c, err := client.New(client.Config{
+		Endpoints: []string{"http://127.0.0.1:2379"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	kapi := client.NewKeysAPI(c)
+
+	ctx, cancel := context.WithTimeout(context.Background(), client.DefaultRequestTimeout)
+	defer cancel()
+	if _, err := kapi.Set(ctx, "/greeting", "hello", nil); err != nil {
+		log.Fatal(err)
+	}
+	resp, err := kapi.Get(ctx, "/greeting", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Node.Value)
+
+For tests, the package github.com/seed26e043ee/client/clienttest starts an
+in-process server that speaks the same API, so no etcd binary is needed.
+
+# Concurrency
+
+A Client and every API built on it (KeysAPI, MembersAPI, AuthAPI,
+AuthUserAPI, AuthRoleAPI) are safe for concurrent use by many goroutines.
+Calls read the endpoint list without taking a lock; SetEndpoints and Sync
+replace it atomically. A Watcher is meant for one goroutine at a time.
+
+# How a call picks a member
+
+The client shuffles its endpoints once (at New, SetEndpoints and a Sync that
+changes the set) and pins the first. A call starts at the pinned endpoint
+and, when that member fails (a connection error, a header timeout or a 5xx
+answer), tries the next ones in turn, each at most once. The first member
+that answers anything else wins and is pinned. Create and Delete are sent to
+one member only: a retry elsewhere could apply them twice.
+
+# Errors
+
+A call returns one of these:
+
+  - context.Canceled or context.DeadlineExceeded, exactly (compare with ==),
+    when the caller's context ended, whatever happened before;
+  - *ClusterError, when every endpoint failed: its Errors list each
+    member's failure in the order they were tried, and errors.Is/errors.As
+    see through it (errors.Is(err, syscall.ECONNREFUSED));
+  - Error (a value, not a pointer), when etcd refused a keys call: Code
+    tells why (ErrorCodeKeyNotFound, ErrorCodeTestFailed, ...);
+  - *MembersError or *AuthError, when etcd refused a members or auth call
+    with a message, and *StatusError for an unexpected HTTP status;
+  - ErrEmptyBody, ErrInvalidJSON or ErrResponseTooLarge, when an answer is
+    not one etcd would give;
+  - for Create and Delete, the single member's failure as it is.
+
+The predicates IsKeyNotFound, IsUserNotFound, IsRoleNotFound and
+IsEventIndexCleared also work on wrapped errors.
+
+# Troubleshooting
+
+ErrInvalidJSON on every call: the endpoint is not an etcd v2 API. Most often
+it is an etcd 3.4 or newer member started without --enable-v2=true (it then
+answers 404 with a plain-text body), or a proxy's HTML page, or the peer
+port (2380) given instead of the client port (2379).
+
+*ClusterError with "connection refused" for each member: nothing listens on
+those addresses; check the endpoints and that the members run.
+
+*ClusterError with "has no leader": the members answered 500/503 because
+the cluster has no quorum or is electing a leader. Elections last a second
+or two; Config.Retry rides through them.
+
+*ClusterError with "exceeded header timeout": a member took longer than
+Config.HeaderTimeoutPerRequest to answer, often a stopped or overloaded
+process.
+
+context.DeadlineExceeded with no other clue: the member the client was
+pinned to did not answer in time. The next call starts at another member.
+
+Error with Code ErrorCodeEventIndexCleared (401) from Watcher.Next: the
+watch asked for an index older than the 1,000 events etcd keeps. Re-read
+the key with Get and watch from the answer's Index+1, or use
+NewResilientWatcher, which does that for you.
+
+Error with Code ErrorCodeUnauthorized (110): auth is enabled and the
+request carried no or wrong credentials (Config.Username/Password).
+
+ErrNoEndpoints from Sync: the members listed no client URLs (members that
+were added but have not started yet have none).
+
+# Beyond the original
+
+Behind the same API this package fixes limits its users lived with:
+
+  - After a one-shot failure (Create, Delete) the pin moves on, and so it
+    does when the caller's deadline passes while the pinned member has not
+    sent its response headers: a frozen (SIGSTOPped) member no longer keeps
+    every later call hanging.
+  - Cancellation goes through each request's context, so a cancelled or
+    timed-out call leaves no goroutine and no open connection behind, also
+    with HTTP/2; CancelRequest is never called.
+  - DefaultTransport keeps enough idle connections for concurrent callers.
+  - When a long poll ends with an empty answer (the server's own timeout),
+    the watcher continues after that answer's X-Etcd-Index, so an idle
+    watcher keeps up instead of falling out of etcd's event history.
+  - Credentials are never sent to a redirect target whose host is not one
+    of the endpoints, and cURL debug output shows passwords as ***;
+    EnablecURLDebug may be flipped while requests run.
+  - A relative Location header is resolved against the URL that sent it.
+  - Response bodies are capped (Config.MaxResponseBytes) so an endpoint
+    that sends without end cannot exhaust memory.
+  - The keys decoder is generated by a generator in this repository and
+    depends on nothing outside the standard library; it never panics on
+    hostile input.
+  - User.Roles never holds empty entries, and IsUserNotFound/IsRoleNotFound
+    recognise every wording etcd uses.
+
+Additions (new names; nothing of the original changed): Config.Retry and
+RetryPolicy, Config.MaxResponseBytes, DefaultMaxResponseBytes,
+ErrResponseTooLarge, MembersError, StatusError, AuthError,
+IsEventIndexCleared, NewResilientWatcher and its options, and
+ClusterError.Unwrap.
+*/
+package client
