@@ -1,0 +1,664 @@
+// Package etcdtest starts real etcd servers for tests: single members or
+// clusters on 127.0.0.1, with free ports and fresh data directories, and lets a
+// test kill, freeze, thaw and restart members or start one that joins.
+//
+// Every process a test starts is stopped by PID in t.Cleanup, also when the
+// test fails, and dies with the test binary (Pdeathsig). The binary comes from
+// $ETCD_BIN or $PATH; without one the tests skip, except under CI=true, where
+// they fail.
+package etcdtest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// readyTimeout bounds how long a member may take to answer after start.
+	// A loaded 2-core machine running -race tests in parallel needs far more
+	// than the second an idle one takes.
+	readyTimeout = 60 * time.Second
+
+	// stopTimeout is how long a member may take to exit after SIGTERM before
+	// it gets SIGKILL.
+	stopTimeout = 5 * time.Second
+
+	// startAttempts is how often Start retries with new ports when a port
+	// picked as free was taken by someone else before etcd bound it.
+	startAttempts = 4
+
+	logTailLines = 40
+)
+
+// Binary returns the path of the etcd binary to test against: $ETCD_BIN if
+// set, else "etcd" looked up in $PATH. Without one the test is skipped with a
+// line saying how to get one, or fails when CI=true.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("ETCD_BIN"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("ETCD_BIN=%q: %v", p, err)
+		}
+		return p
+	}
+	p, err := exec.LookPath("etcd")
+	if err == nil {
+		return p
+	}
+	const msg = "*** etcd not found: real-etcd tests need it. Install it (apt-get install etcd-server) or set ETCD_BIN=/path/to/etcd ***"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+var versions struct {
+	mu     sync.Mutex // guards byPath
+	byPath map[string]string
+}
+
+// ServerVersion returns the version the etcd binary of Binary reports, such
+// as "3.4.23" or "3.5.35". The answer is cached per binary.
+func ServerVersion(t testing.TB) string {
+	t.Helper()
+	bin := Binary(t)
+	versions.mu.Lock()
+	defer versions.mu.Unlock()
+	if v, ok := versions.byPath[bin]; ok {
+		return v
+	}
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v\n%s", bin, err, out)
+	}
+	v, err := parseVersion(out)
+	if err != nil {
+		t.Fatalf("%s --version: %v", bin, err)
+	}
+	if versions.byPath == nil {
+		versions.byPath = make(map[string]string)
+	}
+	versions.byPath[bin] = v
+	return v
+}
+
+func parseVersion(out []byte) (string, error) {
+	const prefix = "etcd Version: "
+	for line := range strings.Lines(string(out)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no %q line in %q", prefix, out)
+}
+
+// Options tune Start.
+type Options struct {
+	// ExtraArgs are appended to every member's command line, for example
+	// "--strict-reconfig-check=false".
+	ExtraArgs []string
+}
+
+// Cluster is a set of etcd members started by Start. Its methods are safe for
+// concurrent use.
+type Cluster struct {
+	// Members are the members in start order, those added by StartJoining
+	// included. A member stays here after it is killed or removed.
+	Members []*Member
+
+	bin   string
+	extra []string
+
+	mu sync.Mutex // guards Members appends after Start
+}
+
+// Member is one etcd process of a Cluster.
+type Member struct {
+	Name      string
+	ClientURL string
+	PeerURL   string
+	DataDir   string
+
+	// LogFile receives the member's output, across restarts.
+	LogFile string
+
+	args []string
+
+	mu   sync.Mutex // guards cmd, done
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+var tokenSeq atomic.Uint64
+
+// Start starts an n-member cluster on 127.0.0.1 with --enable-v2=true and
+// waits until every member answers the v2 keys API and a leader is elected.
+// Every member is stopped when the test ends.
+func Start(t testing.TB, n int, opts ...Options) *Cluster {
+	t.Helper()
+	if n < 1 {
+		t.Fatalf("etcdtest.Start(%d): need at least one member", n)
+	}
+	c := &Cluster{bin: Binary(t)}
+	for _, o := range opts {
+		c.extra = append(c.extra, o.ExtraArgs...)
+	}
+	var lastErr error
+	for attempt := 0; attempt < startAttempts; attempt++ {
+		members, err := c.tryStart(t, n)
+		if err == nil {
+			c.Members = members
+			return c
+		}
+		lastErr = err
+		if !errors.Is(err, errPortTaken) {
+			break
+		}
+		t.Logf("etcdtest: retrying with other ports: %v", err)
+	}
+	t.Fatalf("etcdtest.Start(%d): %v", n, lastErr)
+	return nil
+}
+
+var errPortTaken = errors.New("port already in use")
+
+// tryStart starts n fresh members; on any failure it stops them and returns
+// the error, wrapping errPortTaken when a port was stolen.
+func (c *Cluster) tryStart(t testing.TB, n int) ([]*Member, error) {
+	ports, err := freePorts(2 * n)
+	if err != nil {
+		return nil, err
+	}
+	token := fmt.Sprintf("etcdtest-%d-%d", os.Getpid(), tokenSeq.Add(1))
+	members := make([]*Member, n)
+	var initial []string
+	for i := range members {
+		m := c.newMember(t, fmt.Sprintf("m%d", i), ports[2*i], ports[2*i+1])
+		members[i] = m
+		initial = append(initial, m.Name+"="+m.PeerURL)
+	}
+	for _, m := range members {
+		m.args = c.memberArgs(m, strings.Join(initial, ","), "new", token)
+		if err := m.start(); err != nil {
+			stopAll(members)
+			return nil, err
+		}
+	}
+	for _, m := range members {
+		if err := m.waitReady(); err != nil {
+			stopAll(members)
+			return nil, err
+		}
+	}
+	return members, nil
+}
+
+func stopAll(ms []*Member) {
+	for _, m := range ms {
+		m.stop()
+	}
+}
+
+// newMember prepares a member's directories and registers its cleanup. The
+// directories are made before the cleanup is registered, so the cleanup (run
+// last-in first-out) stops the process before the directories are removed.
+func (c *Cluster) newMember(t testing.TB, name string, clientPort, peerPort int) *Member {
+	dir := t.TempDir()
+	m := &Member{
+		Name:      name,
+		ClientURL: "http://127.0.0.1:" + strconv.Itoa(clientPort),
+		PeerURL:   "http://127.0.0.1:" + strconv.Itoa(peerPort),
+		DataDir:   filepath.Join(dir, "data"),
+		LogFile:   filepath.Join(dir, "etcd.log"),
+	}
+	t.Cleanup(func() {
+		m.stop()
+		if t.Failed() {
+			t.Logf("etcdtest: last lines of %s (%s):\n%s", m.Name, m.ClientURL, tail(m.LogFile, logTailLines))
+		}
+	})
+	return m
+}
+
+func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []string {
+	args := []string{
+		c.bin,
+		"--name", m.Name,
+		"--data-dir", m.DataDir,
+		"--listen-client-urls", m.ClientURL,
+		"--advertise-client-urls", m.ClientURL,
+		"--listen-peer-urls", m.PeerURL,
+		"--initial-advertise-peer-urls", m.PeerURL,
+		"--initial-cluster", initialCluster,
+		"--initial-cluster-state", state,
+		"--initial-cluster-token", token,
+		"--enable-v2=true",
+		// Fast elections, yet slow enough that a busy 2-core machine
+		// running -race tests does not trigger spurious ones.
+		"--heartbeat-interval", "100",
+		"--election-timeout", "1000",
+		"--snapshot-count", "10000",
+		"--logger", "zap",
+		"--log-outputs", "stderr",
+	}
+	return append(args, c.extra...)
+}
+
+// freePorts asks the kernel for n distinct free ports. They are released
+// before etcd binds them, so another process may take one meanwhile; Start
+// retries when that happens.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("pick a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// start launches the member's process with its current args.
+func (m *Member) start() error {
+	logf, err := os.OpenFile(m.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "=== etcdtest: starting %s at %s\n", m.Name, time.Now().Format(time.RFC3339Nano))
+	cmd := exec.Command(bin(m), m.args[1:]...)
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	// Pdeathsig makes the kernel kill etcd when the test binary dies, so no
+	// server outlives a crashed or killed test run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", m.Name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	m.mu.Lock()
+	m.cmd, m.done = cmd, done
+	m.mu.Unlock()
+	return nil
+}
+
+// bin returns the binary a member runs, kept as the first element of args so
+// that Restart needs nothing but the member.
+func bin(m *Member) string { return m.args[0] }
+
+// waitReady waits until the member answers GET /v2/keys/ and knows a leader,
+// or fails early when the process exits.
+func (m *Member) waitReady() error {
+	m.mu.Lock()
+	done := m.done
+	m.mu.Unlock()
+	hc := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		select {
+		case <-done:
+			log := tail(m.LogFile, logTailLines)
+			err := fmt.Errorf("member %s exited before it was ready; last lines of its log:\n%s", m.Name, log)
+			if strings.Contains(log, "address already in use") {
+				return fmt.Errorf("%w: %w", errPortTaken, err)
+			}
+			return err
+		default:
+		}
+		if ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("member %s not ready after %v; last lines of its log:\n%s", m.Name, readyTimeout, tail(m.LogFile, logTailLines))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func ok200(hc *http.Client, u string) bool {
+	resp, err := hc.Get(u)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// stop ends the member's process if it runs: SIGCONT (a frozen process
+// cannot act on SIGTERM), SIGTERM, and SIGKILL after stopTimeout.
+func (m *Member) stop() {
+	m.mu.Lock()
+	cmd, done := m.cmd, m.done
+	m.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+		return
+	default:
+	}
+	cmd.Process.Signal(syscall.SIGCONT)
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		return
+	case <-time.After(stopTimeout):
+	}
+	cmd.Process.Kill()
+	<-done
+}
+
+// tail returns the last n lines of a file, or a note saying why it cannot.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > 2*n {
+			lines = lines[len(lines)-n:]
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Endpoints returns the client URLs of the members whose process runs
+// (frozen ones included), in member order.
+func (c *Cluster) Endpoints() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var eps []string
+	for _, m := range c.Members {
+		if m.Running() {
+			eps = append(eps, m.ClientURL)
+		}
+	}
+	return eps
+}
+
+// MemberByClientURL returns the member with client URL u, or nil.
+func (c *Cluster) MemberByClientURL(u string) *Member {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u = strings.TrimSuffix(u, "/")
+	for _, m := range c.Members {
+		if m.ClientURL == u {
+			return m
+		}
+	}
+	return nil
+}
+
+type memberJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	PeerURLs   []string `json:"peerURLs"`
+	ClientURLs []string `json:"clientURLs"`
+}
+
+// Leader returns the current leader, as reported by /v2/members/leader of
+// the first running member that knows one. It waits up to readyTimeout for
+// an election to finish. It uses plain net/http, not the client under test.
+func (c *Cluster) Leader(t testing.TB) *Member {
+	t.Helper()
+	hc := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		for _, ep := range c.Endpoints() {
+			var lj memberJSON
+			if err := getJSON(hc, ep+"/v2/members/leader", &lj); err != nil {
+				continue
+			}
+			for _, u := range lj.ClientURLs {
+				if m := c.MemberByClientURL(u); m != nil {
+					return m
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("etcdtest: no leader after %v", readyTimeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func getJSON(hc *http.Client, u string, v any) error {
+	resp, err := hc.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, b)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// NewMemberURLs picks a name and free ports for a member to be added to the
+// cluster. Add peerURL through the members API, then call StartJoining.
+func (c *Cluster) NewMemberURLs(t testing.TB) (name, peerURL, clientURL string) {
+	t.Helper()
+	ports, err := freePorts(2)
+	if err != nil {
+		t.Fatalf("etcdtest: %v", err)
+	}
+	c.mu.Lock()
+	name = fmt.Sprintf("m%d", len(c.Members))
+	c.mu.Unlock()
+	return name, "http://127.0.0.1:" + strconv.Itoa(ports[1]), "http://127.0.0.1:" + strconv.Itoa(ports[0])
+}
+
+// StartJoining starts a member that joins the running cluster
+// (--initial-cluster-state existing) and waits until it answers. Its peer URL
+// must already have been added through the members API.
+func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *Member {
+	t.Helper()
+	// etcd refuses to join unless --initial-cluster lists exactly the
+	// current membership, so it is read from the cluster itself.
+	hc := &http.Client{Timeout: 2 * time.Second}
+	var list struct {
+		Members []memberJSON `json:"members"`
+	}
+	var err error
+	for _, ep := range c.Endpoints() {
+		if err = getJSON(hc, ep+"/v2/members", &list); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("etcdtest: list members: %v", err)
+	}
+	var initial []string
+	found := false
+	for _, lm := range list.Members {
+		n := lm.Name
+		for _, p := range lm.PeerURLs {
+			if p == peerURL {
+				n, found = name, true
+			}
+		}
+		if n == "" {
+			n = "unstarted-" + lm.ID
+		}
+		for _, p := range lm.PeerURLs {
+			initial = append(initial, n+"="+p)
+		}
+	}
+	if !found {
+		t.Fatalf("etcdtest: peer URL %s is not a member yet; add it through the members API first", peerURL)
+	}
+	clientPort, err := portOf(clientURL)
+	if err != nil {
+		t.Fatalf("etcdtest: %v", err)
+	}
+	peerPort, err := portOf(peerURL)
+	if err != nil {
+		t.Fatalf("etcdtest: %v", err)
+	}
+	m := c.newMember(t, name, clientPort, peerPort)
+	m.args = c.memberArgs(m, strings.Join(initial, ","), "existing", "unused-when-joining")
+	if err := m.start(); err != nil {
+		t.Fatalf("etcdtest: %v", err)
+	}
+	if err := m.waitReady(); err != nil {
+		m.stop()
+		t.Fatalf("etcdtest: %v", err)
+	}
+	c.mu.Lock()
+	c.Members = append(c.Members, m)
+	c.mu.Unlock()
+	return m
+}
+
+func portOf(u string) (int, error) {
+	_, p, err := net.SplitHostPort(strings.TrimPrefix(u, "http://"))
+	if err != nil {
+		return 0, fmt.Errorf("port of %q: %w", u, err)
+	}
+	return strconv.Atoi(p)
+}
+
+// PID returns the process id of the member's current process, or 0 if it
+// was never started.
+func (m *Member) PID() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd == nil {
+		return 0
+	}
+	return m.cmd.Process.Pid
+}
+
+// Running reports whether the member's process has not exited. A frozen
+// (SIGSTOPped) member is running.
+func (m *Member) Running() bool {
+	m.mu.Lock()
+	done := m.done
+	m.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Exited returns a channel closed when the member's current process exits.
+func (m *Member) Exited() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.done
+}
+
+// Kill sends SIGKILL and waits until the process is gone.
+func (m *Member) Kill(t testing.TB) {
+	t.Helper()
+	m.mu.Lock()
+	cmd, done := m.cmd, m.done
+	m.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("etcdtest: Kill(%s): never started", m.Name)
+	}
+	cmd.Process.Kill()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("etcdtest: Kill(%s): pid %d still there 10s after SIGKILL", m.Name, cmd.Process.Pid)
+	}
+}
+
+// Stop freezes the member with SIGSTOP: its sockets stay open but it answers
+// nothing until Cont.
+func (m *Member) Stop(t testing.TB) {
+	t.Helper()
+	m.signal(t, syscall.SIGSTOP)
+}
+
+// Cont thaws a member frozen by Stop.
+func (m *Member) Cont(t testing.TB) {
+	t.Helper()
+	m.signal(t, syscall.SIGCONT)
+}
+
+func (m *Member) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd == nil {
+		t.Fatalf("etcdtest: %v to %s: never started", sig, m.Name)
+	}
+	if err := m.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("etcdtest: %v to %s (pid %d): %v", sig, m.Name, m.cmd.Process.Pid, err)
+	}
+}
+
+// Restart starts the member again on the same ports and data directory,
+// killing it first if it still runs, and waits until it answers.
+func (m *Member) Restart(t testing.TB) {
+	t.Helper()
+	if m.Running() {
+		m.Kill(t)
+	}
+	// The port was ours a moment ago; a kernel that has not released it
+	// yet makes etcd exit, so a few attempts are allowed.
+	var err error
+	for range startAttempts {
+		if err = m.start(); err != nil {
+			break
+		}
+		if err = m.waitReady(); err == nil {
+			return
+		}
+		m.stop()
+		if !errors.Is(err, errPortTaken) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("etcdtest: Restart(%s): %v", m.Name, err)
+}
