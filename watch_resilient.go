@@ -1,0 +1,168 @@
+package client
+
+// This file holds the resilient watcher, an addition of this package: a
+// Watcher that survives etcd's bounded event history (error 401, "event
+// index cleared") by re-reading the key, and a member that freezes in the
+// middle of a long poll by re-issuing the poll elsewhere.
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ActionResync is the Action of a Response that a resilient watcher
+// returns after it lost track of the events: it holds the current state
+// of the key (the whole subtree when watching recursively), read with
+// Get, instead of one event. A caller should replace what it knows of the
+// key with that state; later responses are events again. (An addition of
+// this package.)
+const ActionResync = "resync"
+
+// DefaultMaxPollTime is the longest a resilient watcher waits on one long
+// poll when ResilientWatcherOptions.MaxPollTime is zero.
+const DefaultMaxPollTime = time.Minute
+
+// errPollStalled is the cause a resilient watcher gives the context of a
+// long poll it abandons after MaxPollTime. The cluster client recognises
+// it and moves its pin off the member that held the poll, so the next
+// poll goes to the next endpoint.
+var errPollStalled = errors.New("client: long poll exceeded the maximum poll time")
+
+// ResilientWatcherOptions tune NewResilientWatcher. A nil pointer means
+// the zero value. (An addition of this package.)
+type ResilientWatcherOptions struct {
+	// AfterIndex is the index after which events are wanted, as in
+	// WatcherOptions. Zero means "from now on".
+	AfterIndex uint64
+
+	// Recursive also reports changes of keys below a directory, and makes
+	// a resync read the whole subtree.
+	Recursive bool
+
+	// MaxPollTime bounds one long poll. When it passes without an
+	// answer, the poll is abandoned and sent again, from the same index,
+	// to the next endpoint: a member that froze (for example a stopped
+	// process or a partition that swallows packets) never answers, and
+	// etcd sends nothing while a watched key stays quiet, so a time limit
+	// is the only way to notice. Re-issuing a poll on a healthy member
+	// costs one request and loses no event. Zero means
+	// DefaultMaxPollTime; a negative value means no limit.
+	MaxPollTime time.Duration
+}
+
+// NewResilientWatcher returns a Watcher for key that, unlike
+// KeysAPI.Watcher, keeps going where a plain watcher fails for good:
+//
+//   - When etcd has already dropped the events the watcher needs (it keeps
+//     only the last 1,000), the plain watcher's Next fails with error 401
+//     (see IsEventIndexCleared) on every call. The resilient watcher instead
+//     reads the key with Get (recursively when watching recursively),
+//     returns that state as a Response with Action ActionResync, and
+//     continues with the events after the index of that read. A resync
+//     for a key that does not exist has a nil Node.
+//   - A long poll with no answer within MaxPollTime is sent again to the
+//     next endpoint, so a frozen member stalls the watch for at most that
+//     long.
+//
+// Every other error is returned as the plain watcher returns it, and Next
+// can be called again after one. Next returns ctx.Err() once ctx is done.
+// Like any Watcher, it is meant for one goroutine at a time. opts may be
+// nil. (An addition of this package.)
+func NewResilientWatcher(kapi KeysAPI, key string, opts *ResilientWatcherOptions) Watcher {
+	w := &resilientWatcher{kapi: kapi, key: key, maxPoll: DefaultMaxPollTime}
+	if opts != nil {
+		w.afterIndex = opts.AfterIndex
+		w.recursive = opts.Recursive
+		switch {
+		case opts.MaxPollTime > 0:
+			w.maxPoll = opts.MaxPollTime
+		case opts.MaxPollTime < 0:
+			w.maxPoll = 0
+		}
+	}
+	return w
+}
+
+type resilientWatcher struct {
+	kapi       KeysAPI
+	key        string
+	recursive  bool
+	maxPoll    time.Duration // 0: unbounded
+	afterIndex uint64        // where the next inner watcher starts
+
+	// inner does the long polls; it is replaced after a resync. Its own
+	// index survives abandoned polls, since a failed Next leaves it as it
+	// was.
+	inner Watcher
+}
+
+func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
+	for {
+		if w.inner == nil {
+			w.inner = w.kapi.Watcher(w.key, &WatcherOptions{AfterIndex: w.afterIndex, Recursive: w.recursive})
+		}
+		pollCtx, cancel := ctx, context.CancelFunc(func() {})
+		if w.maxPoll > 0 {
+			pollCtx, cancel = context.WithTimeoutCause(ctx, w.maxPoll, errPollStalled)
+		}
+		r, err := w.inner.Next(pollCtx)
+		stalled := errors.Is(context.Cause(pollCtx), errPollStalled)
+		cancel()
+		if err == nil {
+			return r, nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		if stalled {
+			continue
+		}
+		if IsEventIndexCleared(err) {
+			return w.resync(ctx)
+		}
+		return nil, err
+	}
+}
+
+// resync reads the key's current state and restarts the watch right after
+// the index of that read, so no event after the state is missed.
+func (w *resilientWatcher) resync(ctx context.Context) (*Response, error) {
+	res := &Response{Action: ActionResync}
+	r, err := w.kapi.Get(ctx, w.key, &GetOptions{Recursive: w.recursive})
+	switch {
+	case err == nil:
+		res.Node, res.Index, res.ClusterID = r.Node, r.Index, r.ClusterID
+	case IsKeyNotFound(err):
+		// etcd's "key not found" carries the index it answered at.
+		var e Error
+		if errors.As(err, &e) {
+			res.Index = e.Index
+		} else if pe := (*Error)(nil); errors.As(err, &pe) && pe != nil {
+			res.Index = pe.Index
+		}
+	default:
+		return nil, err
+	}
+	w.afterIndex = res.Index
+	w.inner = nil
+	return res, nil
+}
+
+// IsEventIndexCleared reports whether err is etcd's refusal of a watch
+// whose index is older than the events etcd still keeps (Error with Code
+// ErrorCodeEventIndexCleared), also when err wraps one. A plain Watcher
+// that returns it will return it forever; start a new one from a fresh
+// Get, or use NewResilientWatcher, which does that itself. (An addition of
+// this package.)
+func IsEventIndexCleared(err error) bool {
+	var e Error
+	if errors.As(err, &e) {
+		return e.Code == ErrorCodeEventIndexCleared
+	}
+	var pe *Error
+	if errors.As(err, &pe) && pe != nil {
+		return pe.Code == ErrorCodeEventIndexCleared
+	}
+	return false
+}
