@@ -516,7 +516,10 @@ func (c *httpClusterClient) round(ctx context.Context, act httpAction, flags act
 		resp, body, err := st.clients[i].Do(ctx, act)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				if errors.Is(err, errDeadlineAwaitingHeaders) {
+				// A member that let the deadline pass before its headers,
+				// or that stalled a long poll the resilient watcher gave
+				// up on, is likely frozen: later calls start elsewhere.
+				if errors.Is(err, errDeadlineAwaitingHeaders) || errors.Is(context.Cause(ctx), errPollStalled) {
 					st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
 				}
 				return nil, nil, ctxErr
