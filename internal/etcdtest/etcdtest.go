@@ -321,7 +321,7 @@ func (m *Member) waitReady() error {
 	m.mu.Lock()
 	done := m.done
 	m.mu.Unlock()
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := probeClient
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		select {
@@ -342,6 +342,13 @@ func (m *Member) waitReady() error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// probeClient asks members about their state. It keeps no idle
+// connections, so tests that check for leaked goroutines see none of its.
+var probeClient = &http.Client{
+	Timeout:   2 * time.Second,
+	Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
 }
 
 func ok200(hc *http.Client, u string) bool {
@@ -439,7 +446,7 @@ type memberJSON struct {
 // an election to finish. It uses plain net/http, not the client under test.
 func (c *Cluster) Leader(t testing.TB) *Member {
 	t.Helper()
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := probeClient
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		for _, ep := range c.Endpoints() {
@@ -447,8 +454,10 @@ func (c *Cluster) Leader(t testing.TB) *Member {
 			if err := getJSON(hc, ep+"/v2/members/leader", &lj); err != nil {
 				continue
 			}
+			// A member may still name a leader that was just killed
+			// until it notices; only a running one counts.
 			for _, u := range lj.ClientURLs {
-				if m := c.MemberByClientURL(u); m != nil {
+				if m := c.MemberByClientURL(u); m != nil && m.Running() {
 					return m
 				}
 			}
@@ -497,7 +506,7 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 	t.Helper()
 	// etcd refuses to join unless --initial-cluster lists exactly the
 	// current membership, so it is read from the cluster itself.
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := probeClient
 	var list struct {
 		Members []memberJSON `json:"members"`
 	}
@@ -644,6 +653,30 @@ func (m *Member) Restart(t testing.TB) {
 	if m.Running() {
 		m.Kill(t)
 	}
+	m.restart(t)
+}
+
+// RestartWithPeerURL kills the member and starts it again listening on
+// peerURL instead of its old peer URL, for tests that move a member with
+// the members API's Update: the member can only take part in the cluster
+// again once it listens where the others now look for it.
+func (m *Member) RestartWithPeerURL(t testing.TB, peerURL string) {
+	t.Helper()
+	if m.Running() {
+		m.Kill(t)
+	}
+	for i := 0; i+1 < len(m.args); i++ {
+		switch m.args[i] {
+		case "--listen-peer-urls", "--initial-advertise-peer-urls":
+			m.args[i+1] = peerURL
+		}
+	}
+	m.PeerURL = peerURL
+	m.restart(t)
+}
+
+func (m *Member) restart(t testing.TB) {
+	t.Helper()
 	// The port was ours a moment ago; a kernel that has not released it
 	// yet makes etcd exit, so a few attempts are allowed.
 	var err error
