@@ -1,0 +1,134 @@
+// Package integration runs the client against real etcd servers started by
+// internal/etcdtest: Debian's etcd 3.4 from $PATH by default, or any other
+// binary named by $ETCD_BIN (CI also runs it against etcd 3.5.35 built from
+// internal/tools/etcd35).
+//
+// Where etcd 3.4 and 3.5 answer differently, a test branches on
+// etcdtest.ServerVersion and says so in a comment.
+package integration
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/internal/etcdtest"
+)
+
+// TestMain fails the run if a watcher, AutoSync or request of the client
+// leaves a goroutine behind. Every test closes its transport's idle
+// connections, so none of their read loops remain either.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// recorder is the transport of every test client: it sends through its own
+// *http.Transport and records the host of each request, which is how the
+// tests see the endpoint a client is pinned to without reaching into it.
+type recorder struct {
+	*http.Transport
+
+	mu    sync.Mutex // guards hosts
+	hosts []string
+}
+
+func newRecorder(t testing.TB) *recorder {
+	tr := client.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &recorder{Transport: tr}
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.hosts = append(r.hosts, req.URL.Host)
+	r.mu.Unlock()
+	return r.Transport.RoundTrip(req)
+}
+
+// take returns the hosts recorded since the last take, in order.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.hosts
+	r.hosts = nil
+	return h
+}
+
+// newClient returns a client for cfg, its endpoints defaulting to every
+// running member of cl and its transport to a fresh recorder.
+func newClient(t testing.TB, cl *etcdtest.Cluster, cfg client.Config) (client.Client, *recorder) {
+	t.Helper()
+	if cfg.Endpoints == nil {
+		cfg.Endpoints = cl.Endpoints()
+	}
+	rec := newRecorder(t)
+	cfg.Transport = rec
+	c, err := client.New(cfg)
+	if err != nil {
+		t.Fatalf("client.New(%+v) = %v", cfg, err)
+	}
+	return c, rec
+}
+
+// ctxFor returns a context that ends after d or with the test.
+func ctxFor(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// hostOf turns a member's client URL into the host a recorder records.
+func hostOf(t testing.TB, clientURL string) string {
+	t.Helper()
+	u, err := url.Parse(clientURL)
+	if err != nil {
+		t.Fatalf("url.Parse(%q) = %v", clientURL, err)
+	}
+	return u.Host
+}
+
+// pinnedMember returns the member a client is pinned to: a successful call
+// ends on the pinned endpoint (a success elsewhere moves the pin there), so
+// the last request of a successful Get shows it.
+func pinnedMember(t testing.TB, cl *etcdtest.Cluster, kapi client.KeysAPI, rec *recorder) *etcdtest.Member {
+	t.Helper()
+	rec.take()
+	if _, err := kapi.Get(ctxFor(t, 5*time.Second), "/", nil); err != nil {
+		t.Fatalf("Get(%q) = %v, want success", "/", err)
+	}
+	hosts := rec.take()
+	if len(hosts) == 0 {
+		t.Fatalf("Get(%q) sent no request", "/")
+	}
+	m := cl.MemberByClientURL("http://" + hosts[len(hosts)-1])
+	if m == nil {
+		t.Fatalf("request went to %s, which is no member", hosts[len(hosts)-1])
+	}
+	return m
+}
+
+// errorCode returns the etcd error code of err, or 0 if err is no Error.
+func errorCode(err error) int {
+	var e client.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return 0
+}
+
+// is35 reports whether the server under test is etcd 3.5 or later.
+func is35(t testing.TB) bool {
+	v := etcdtest.ServerVersion(t)
+	return !strings.HasPrefix(v, "3.4.") && !strings.HasPrefix(v, "3.3.")
+}
+
+func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }
