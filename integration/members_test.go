@@ -1,0 +1,126 @@
+package integration
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/internal/etcdtest"
+)
+
+// TestMembers grows a one-member cluster to two through the members API,
+// lets the client discover the new member by Sync, moves its peer URL and
+// removes it again.
+func TestMembers(t *testing.T) {
+	t.Parallel()
+	// Without it etcd refuses to add a member that would leave the cluster
+	// short of quorum until it starts, and to remove one right after start.
+	cl := etcdtest.Start(t, 1, etcdtest.Options{ExtraArgs: []string{"--strict-reconfig-check=false"}})
+	m0 := cl.Members[0]
+	c, _ := newClient(t, cl, client.Config{})
+	mapi := client.NewMembersAPI(c)
+	ctx := ctxFor(t, 90*time.Second)
+
+	list, err := mapi.List(ctx)
+	if err != nil || len(list) != 1 || list[0].Name != m0.Name ||
+		!slices.Equal(list[0].ClientURLs, []string{m0.ClientURL}) || !slices.Equal(list[0].PeerURLs, []string{m0.PeerURL}) {
+		t.Fatalf("List() = %+v, %v; want only %s", list, err, m0.Name)
+	}
+	m0ID := list[0].ID
+	leader, err := mapi.Leader(ctx)
+	if err != nil || leader.ID != m0ID || leader.Name != m0.Name {
+		t.Fatalf("Leader() = %+v, %v; want %s (%s)", leader, err, m0.Name, m0ID)
+	}
+
+	_, err = mapi.Add(ctx, m0.PeerURL)
+	var me *client.MembersError
+	if !errors.As(err, &me) || me.Code != 409 || !strings.Contains(me.Message, "exists") {
+		t.Errorf("Add(existing peer URL) = %v, want a 409 MembersError saying it exists", err)
+	}
+
+	name, peerURL, clientURL := cl.NewMemberURLs(t)
+	added, err := mapi.Add(ctx, peerURL)
+	if err != nil || added.ID == "" || !slices.Equal(added.PeerURLs, []string{peerURL}) {
+		t.Fatalf("Add(%s) = %+v, %v; want a member with that peer URL", peerURL, added, err)
+	}
+	if added.Name != "" || len(added.ClientURLs) != 0 {
+		t.Errorf("Add(%s) = %+v, want no name or client URLs before it starts", peerURL, added)
+	}
+
+	m1 := cl.StartJoining(t, name, peerURL, clientURL)
+
+	if err := c.Sync(ctx); err != nil {
+		t.Fatalf("Sync() = %v", err)
+	}
+	if got, want := sortedCopy(c.Endpoints()), sortedCopy([]string{m0.ClientURL, m1.ClientURL}); !slices.Equal(got, want) {
+		t.Errorf("Endpoints() after Sync = %v, want %v", got, want)
+	}
+	list, err = mapi.List(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List() after join = %+v, %v; want 2 members", list, err)
+	}
+	for _, m := range list {
+		if m.ID == added.ID && (m.Name != name || !slices.Equal(m.ClientURLs, []string{clientURL})) {
+			t.Errorf("List() entry of the joined member = %+v, want name %s and client URL %s", m, name, clientURL)
+		}
+	}
+
+	err = mapi.Update(ctx, "1234abcd", []string{"http://127.0.0.1:1"})
+	if !errors.As(err, &me) || me.Code != 404 {
+		t.Errorf("Update(unknown id) = %v, want a 404 MembersError", err)
+	}
+
+	_, newPeer, _ := cl.NewMemberURLs(t)
+	if err := mapi.Update(ctx, added.ID, []string{newPeer}); err != nil {
+		t.Fatalf("Update(%s, %s) = %v", added.ID, newPeer, err)
+	}
+	// The other member now looks for m1 at the new URL, so m1 must listen
+	// there before the two-member cluster has a quorum again.
+	m1.RestartWithPeerURL(t, newPeer)
+	list, err = mapi.List(ctx)
+	if err != nil {
+		t.Fatalf("List() after Update = %v", err)
+	}
+	for _, m := range list {
+		if m.ID == added.ID && !slices.Equal(m.PeerURLs, []string{newPeer}) {
+			t.Errorf("List() after Update: peer URLs of %s = %v, want [%s]", m.ID, m.PeerURLs, newPeer)
+		}
+	}
+	// A write proves the moved member takes part in the quorum.
+	kapi := client.NewKeysAPI(c)
+	if _, err := kapi.Set(ctx, "/after-move", "ok", nil); err != nil {
+		t.Fatalf("Set after moving m1 = %v", err)
+	}
+
+	if err := mapi.Remove(ctx, added.ID); err != nil {
+		t.Fatalf("Remove(%s) = %v", added.ID, err)
+	}
+	// A removed member shuts itself down once it learns of its removal.
+	select {
+	case <-m1.Exited():
+	case <-time.After(30 * time.Second):
+		t.Errorf("removed member %s still runs 30s after Remove", m1.Name)
+	}
+	if err := c.Sync(ctx); err != nil {
+		t.Fatalf("Sync() after Remove = %v", err)
+	}
+	if got := c.Endpoints(); !slices.Equal(got, []string{m0.ClientURL}) {
+		t.Errorf("Endpoints() after Remove and Sync = %v, want [%s]", got, m0.ClientURL)
+	}
+	list, err = mapi.List(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != m0ID {
+		t.Errorf("List() after Remove = %+v, %v; want only %s", list, err, m0ID)
+	}
+	// etcd answers 410 Gone for a member removed before, which Remove
+	// takes as done, like the original; an id never seen is a 404.
+	if err := mapi.Remove(ctx, added.ID); err != nil {
+		t.Errorf("Remove(%s) twice = %v, want nil (410 Gone)", added.ID, err)
+	}
+	var se *client.StatusError
+	if err := mapi.Remove(ctx, "1234abcd"); !errors.As(err, &se) || se.Code != 404 {
+		t.Errorf("Remove(unknown id) = %v, want a StatusError with code 404", err)
+	}
+}
