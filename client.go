@@ -623,7 +623,7 @@ func (r *redirectFollowingHTTPClient) Do(ctx context.Context, act httpAction) (*
 			keepCreds: r.trustedHosts[loc.Host],
 		}
 	}
-	return nil, nil, fmt.Errorf("client: too many redirects (more than %d)", maxRedirectHops)
+	return nil, nil, fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, maxRedirectHops)
 }
 
 // redirectedHTTPAction rebuilds the original request and sends it to the
