@@ -32,7 +32,8 @@ func printcURL(req *http.Request) error {
 	if !cURLDebug.Load() {
 		return nil
 	}
-	cmd := fmt.Sprintf("curl -X %s %s", req.Method, req.URL.String())
+	// Redacted: an endpoint URL may carry user:password.
+	cmd := fmt.Sprintf("curl -X %s %s", req.Method, req.URL.Redacted())
 	if req.Body != nil && req.Body != http.NoBody {
 		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
