@@ -716,8 +716,12 @@ func (c *simpleHTTPClient) Do(ctx context.Context, act httpAction) (*http.Respon
 // Config.MaxResponseBytes. (An addition of this package.)
 var ErrResponseTooLarge = errors.New("client: response body exceeds the configured maximum size")
 
-// readBody reads the whole body into one buffer sized from Content-Length
-// when the server sent it, and stops at max bytes.
+// readBody reads the whole body into one buffer of exactly its size. With
+// a Content-Length that is one read; without one (etcd chunks every answer
+// above 2 KB) the body is first read into pooled scratch chunks and then
+// copied once, rather than grown by doubling, which would allocate two to
+// three times the body and leave the result with slack. It stops at max
+// bytes.
 func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength > max {
 		return nil, fmt.Errorf("%w (%d bytes announced, limit %d)", ErrResponseTooLarge, resp.ContentLength, max)
@@ -736,24 +740,57 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 		}
 		return buf, nil
 	}
-	buf := make([]byte, 0, 512)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+
+	var (
+		local  [16]*[]byte
+		chunks = local[:0]
+		last   int   // bytes in the last chunk
+		total  int64 // bytes in all chunks
+	)
+	defer func() {
+		for _, c := range chunks {
+			chunkPool.Put(c)
 		}
-		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > max {
+	}()
+	for {
+		if len(chunks) == 0 || last == chunkSize {
+			chunks = append(chunks, chunkPool.Get().(*[]byte))
+			last = 0
+		}
+		n, err := resp.Body.Read((*chunks[len(chunks)-1])[last:])
+		last += n
+		total += int64(n)
+		if total > max {
 			return nil, fmt.Errorf("%w (limit %d)", ErrResponseTooLarge, max)
 		}
 		if err == io.EOF {
-			return buf, nil
+			break
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	if total == 0 {
+		// Like io.ReadAll, an empty body of unknown length is an empty,
+		// non-nil slice.
+		return []byte{}, nil
+	}
+	buf := make([]byte, 0, total)
+	for _, c := range chunks[:len(chunks)-1] {
+		buf = append(buf, *c...)
+	}
+	return append(buf, (*chunks[len(chunks)-1])[:last]...), nil
 }
+
+// chunkSize is the size of the scratch chunks bodies of unknown length are
+// read into: large enough that a 1 MB body takes 32 reads, small enough
+// that the pool costs little memory.
+const chunkSize = 32 << 10
+
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, chunkSize)
+	return &b
+}}
 
 // newRequest builds a request without parsing a URL string, as the
 // actions already hold a url.URL. header may be nil.

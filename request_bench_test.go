@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -50,9 +51,10 @@ func BenchmarkRequestBuild(b *testing.B) {
 // replayTransport answers every request with the same canned response,
 // like a member that never changes. It is safe for concurrent use.
 type replayTransport struct {
-	status int
-	header http.Header
-	body   []byte
+	status  int
+	header  http.Header
+	body    []byte
+	chunked bool // announce no length, as net/http servers do for bodies above 2 KB
 }
 
 func newReplayTransport(body []byte) *replayTransport {
@@ -73,13 +75,17 @@ func newReplayTransport(body []byte) *replayTransport {
 func (t *replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// A real transport hands every response its own header map; sharing
 	// one is fine here because nothing on the read path writes to it.
-	return &http.Response{
+	resp := &http.Response{
 		StatusCode:    t.status,
 		Header:        t.header,
 		Body:          io.NopCloser(bytes.NewReader(t.body)),
 		ContentLength: int64(len(t.body)),
 		Request:       req,
-	}, nil
+	}
+	if t.chunked {
+		resp.ContentLength = -1
+	}
+	return resp, nil
 }
 
 func (t *replayTransport) CancelRequest(*http.Request) {}
@@ -164,6 +170,42 @@ func BenchmarkKeysGet(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkKeysGetRecursive1000 reads etcd 3.4.23's recursive listing of
+// 1,000 keys (175 KB). etcd sends such bodies chunked, without a length,
+// which makes reading them a cost of its own.
+func BenchmarkKeysGetRecursive1000(b *testing.B) {
+	body, err := os.ReadFile("testdata/etcd-3.4.23/get_recursive1000.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, chunked := range []bool{false, true} {
+		name := "ContentLength"
+		if chunked {
+			name = "Chunked"
+		}
+		tr := newReplayTransport(body)
+		if chunked {
+			tr.chunked = true
+			delete(tr.header, "Content-Length")
+		}
+		c, err := New(Config{Endpoints: []string{"http://127.0.0.1:2379"}, Transport: tr})
+		if err != nil {
+			b.Fatalf("New() = %v", err)
+		}
+		kAPI := NewKeysAPI(c)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				r, err := kAPI.Get(context.Background(), "/bench1k", &GetOptions{Recursive: true})
+				if err != nil || r.Node == nil || len(r.Node.Nodes) != 20 {
+					b.Fatalf("Get(%q) = %+v, %v; want a directory of 20", "/bench1k", r, err)
+				}
+			}
 		})
 	}
 }
