@@ -1,0 +1,364 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// recordingServer answers every request like an etcd member would a Get
+// and records what arrived.
+type recordingServer struct {
+	*httptest.Server
+
+	mu   sync.Mutex // guards reqs
+	reqs []recordedRequest
+}
+
+type recordedRequest struct {
+	method, path, auth, body string
+}
+
+func newRecordingServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Request) bool) *recordingServer {
+	t.Helper()
+	rs := &recordingServer{}
+	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rs.mu.Lock()
+		rs.reqs = append(rs.reqs, recordedRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), string(b)})
+		rs.mu.Unlock()
+		if handle != nil && handle(w, r) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Etcd-Index", "9")
+		io.WriteString(w, `{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":9,"createdIndex":9}}`)
+	}))
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *recordingServer) requests() []recordedRequest {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return append([]recordedRequest(nil), rs.reqs...)
+}
+
+// redirectTo makes a handler that answers 307 to target (which may be
+// relative) for every request.
+func redirectTo(target func() string) func(w http.ResponseWriter, r *http.Request) bool {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Location", target())
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return true
+	}
+}
+
+func newAuthedClient(t *testing.T, eps ...string) Client {
+	t.Helper()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := New(Config{Endpoints: eps, Transport: tr, Username: "root", Password: "hunter2"})
+	if err != nil {
+		t.Fatalf("New(%q) = %v", eps, err)
+	}
+	return c
+}
+
+func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
+	wantAuth := basicAuth("root", "hunter2")
+	tests := []struct {
+		name string
+		// target builds the Location from the attacker's and the second
+		// endpoint's URLs.
+		target   func(attacker, other string) string
+		wantAuth bool // whether the redirect target sees the credentials
+		hitOther bool // whether the target is the client's second endpoint
+	}{
+		{"foreign_host", func(a, _ string) string { return a + "/v2/keys/foo" }, false, false},
+		{"foreign_host_scheme_relative", func(a, _ string) string { return strings.TrimPrefix(a, "http:") + "/steal" }, false, false},
+		{"foreign_host_with_userinfo", func(a, _ string) string { return strings.Replace(a, "http://", "http://root:hunter2@", 1) + "/x" }, false, false},
+		{"another_endpoint", func(_, o string) string { return o + "/v2/keys/foo" }, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			attacker := newRecordingServer(t, nil)
+			other := newRecordingServer(t, nil)
+			entry := newRecordingServer(t, redirectTo(func() string { return tc.target(attacker.URL, other.URL) }))
+			c := newAuthedClient(t, entry.URL, other.URL)
+			// Pin the redirecting member: the list is shuffled, so put it
+			// alone first and add the other endpoint as a second entry
+			// only for its host to count as trusted.
+			kapi := NewKeysAPI(&pinFirstClient{Client: c, first: entry.URL})
+			if _, err := kapi.Get(context.Background(), "/foo", nil); err != nil {
+				t.Fatalf("Get = %v", err)
+			}
+			if got := entry.requests(); len(got) != 1 || got[0].auth != wantAuth {
+				t.Fatalf("entry member saw %+v, want one request with the credentials", got)
+			}
+			target := attacker
+			if tc.hitOther {
+				target = other
+			}
+			got := target.requests()
+			if len(got) != 1 {
+				t.Fatalf("redirect target saw %d requests, want 1", len(got))
+			}
+			if (got[0].auth != "") != tc.wantAuth {
+				t.Errorf("redirect target saw Authorization %q, want present = %v", got[0].auth, tc.wantAuth)
+			}
+			if !tc.hitOther && len(other.requests()) != 0 {
+				t.Errorf("second endpoint saw %d requests, want none", len(other.requests()))
+			}
+		})
+	}
+}
+
+// pinFirstClient sends every call to the endpoint first, by setting the
+// endpoint list to it plus the others before each call. It exists because
+// New shuffles the endpoints and tests need a known entry point while the
+// other endpoints still count as the client's own hosts.
+type pinFirstClient struct {
+	Client
+	first string
+}
+
+func (p *pinFirstClient) Do(ctx context.Context, act httpAction) (*http.Response, []byte, error) {
+	hc := p.Client.(*httpClusterClient)
+	st := hc.state.Load()
+	for i, s := range st.strs {
+		if s == p.first {
+			st.pinned.Store(int64(i))
+		}
+	}
+	return p.Client.Do(ctx, act)
+}
+
+func TestRedirect_relativeLocation(t *testing.T) {
+	tests := []struct {
+		name     string
+		location string
+		wantPath string
+	}{
+		{"absolute_path", "/v2/keys/moved", "/v2/keys/moved"},
+		{"relative_path", "moved", "/v2/keys/moved"},
+		{"parent", "../other/x", "/v2/other/x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var hops atomic.Int32
+			var srv *recordingServer
+			srv = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+				if hops.Add(1) == 1 {
+					w.Header().Set("Location", tc.location)
+					w.WriteHeader(http.StatusTemporaryRedirect)
+					return true
+				}
+				return false
+			})
+			c := newAuthedClient(t, srv.URL)
+			if _, err := NewKeysAPI(c).Set(context.Background(), "/foo", "bar", nil); err != nil {
+				t.Fatalf("Set = %v", err)
+			}
+			got := srv.requests()
+			if len(got) != 2 {
+				t.Fatalf("server saw %d requests, want 2 (the call and its redirect)", len(got))
+			}
+			second := got[1]
+			if second.path != tc.wantPath {
+				t.Errorf("redirected request path = %q, want %q", second.path, tc.wantPath)
+			}
+			if second.method != http.MethodPut || second.body != "value=bar" {
+				t.Errorf("redirected request = %s with body %q, want PUT with value=bar", second.method, second.body)
+			}
+			if second.auth == "" {
+				t.Errorf("redirect to the same host lost the credentials")
+			}
+		})
+	}
+}
+
+func TestRedirect_loopsAndBadLocations(t *testing.T) {
+	tests := []struct {
+		name      string
+		location  func(self string) string
+		status    int
+		check     CheckRedirectFunc
+		wantIs    error
+		wantText  string
+		wantCalls int32
+	}{
+		{"self_loop_default_limit", func(s string) string { return s + "/v2/keys/foo" }, http.StatusTemporaryRedirect, nil, ErrTooManyRedirects, "", 11},
+		{"self_loop_hop_cap", func(s string) string { return s + "/v2/keys/foo" }, http.StatusFound, func(int) error { return nil }, ErrTooManyRedirects, "more than 100", 100},
+		{"custom_refusal", func(s string) string { return s + "/v2/keys/foo" }, http.StatusMovedPermanently, func(via int) error { return errRedirectRefused }, errRedirectRefused, "", 1},
+		{"invalid_location", func(string) string { return "http://[::1" }, http.StatusTemporaryRedirect, nil, nil, "location header not valid URL: http://[::1", 1},
+		{"invalid_escape", func(string) string { return "/v2/keys/%zz" }, http.StatusTemporaryRedirect, nil, nil, "location header not valid URL", 1},
+		{"missing_location", func(string) string { return "" }, http.StatusFound, nil, nil, "location header not set", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			var srv *httptest.Server
+			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				if loc := tc.location(srv.URL); loc != "" {
+					w.Header()["Location"] = []string{loc}
+				}
+				w.WriteHeader(tc.status)
+			}))
+			t.Cleanup(srv.Close)
+			tr := &http.Transport{}
+			t.Cleanup(tr.CloseIdleConnections)
+			c, err := New(Config{Endpoints: []string{srv.URL}, Transport: tr, CheckRedirect: tc.check})
+			if err != nil {
+				t.Fatalf("New = %v", err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err = NewKeysAPI(c).Get(ctx, "/foo", nil)
+			if err == nil {
+				t.Fatal("Get = nil error, want one")
+			}
+			var ce *ClusterError
+			if !errors.As(err, &ce) {
+				t.Errorf("Get = %T %v, want a *ClusterError", err, err)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("Get = %v, want errors.Is %v", err, tc.wantIs)
+			}
+			if !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("Get = %q, want it to contain %q", err, tc.wantText)
+			}
+			if got := calls.Load(); got != tc.wantCalls {
+				t.Errorf("server saw %d requests, want %d", got, tc.wantCalls)
+			}
+		})
+	}
+}
+
+var errRedirectRefused = errors.New("redirects not allowed here")
+
+func TestRedirect_pingPongBetweenHosts(t *testing.T) {
+	var a, b *httptest.Server
+	var calls atomic.Int32
+	a = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Redirect(w, r, b.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(a.Close)
+	b = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Redirect(w, r, a.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(b.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := New(Config{Endpoints: []string{a.URL}, Transport: tr})
+	if err != nil {
+		t.Fatalf("New = %v", err)
+	}
+	// Create is one-shot: the redirect error comes back bare.
+	_, err = NewKeysAPI(c).Create(context.Background(), "/foo", "bar")
+	if err != ErrTooManyRedirects {
+		t.Fatalf("Create = %v, want ErrTooManyRedirects", err)
+	}
+	if got := calls.Load(); got != 11 {
+		t.Errorf("servers saw %d requests, want 11", got)
+	}
+}
+
+// captureCURL turns on cURL debugging into a buffer for the test.
+func captureCURL(t *testing.T) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	old := curlOutput
+	curlOutput = &buf
+	EnablecURLDebug()
+	t.Cleanup(func() {
+		DisablecURLDebug()
+		curlOutput = old
+	})
+	return &buf
+}
+
+func TestCURL_neverShowsPasswords(t *testing.T) {
+	const secret = `Sup3r"se\cret&password=x`
+	srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPut:
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"user":"alice","roles":[]}`)
+		default:
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"user":"alice","roles":[]}`)
+		}
+		return true
+	})
+	out := captureCURL(t)
+	ctx := context.Background()
+
+	c := newAuthedClient(t, srv.URL)
+	users := NewAuthUserAPI(c)
+	if err := users.AddUser(ctx, "alice", secret); err != nil {
+		t.Fatalf("AddUser = %v", err)
+	}
+	if _, err := users.ChangePassword(ctx, "alice", secret); err != nil {
+		t.Fatalf("ChangePassword = %v", err)
+	}
+	// An endpoint URL with credentials in it must not print them either.
+	withUserinfo := strings.Replace(srv.URL, "http://", "http://alice:"+"pw-in-url"+"@", 1)
+	c2 := newAuthedClient(t, withUserinfo)
+	if _, err := NewKeysAPI(c2).Get(ctx, "/foo", nil); err != nil {
+		t.Fatalf("Get = %v", err)
+	}
+	// A form body with a password field, as a proxy API might take.
+	req := newRequest(http.MethodPost, redirectTestURL(t, srv.URL+"/login"), "user=alice&password=hunter2&x=1", http.Header{"Content-Type": formContentType})
+	if err := printcURL(req); err != nil {
+		t.Fatalf("printcURL = %v", err)
+	}
+	if b, _ := io.ReadAll(req.Body); string(b) != "user=alice&password=hunter2&x=1" {
+		t.Errorf("body after printcURL = %q, want it intact for the real send", b)
+	}
+
+	got := out.String()
+	if n := strings.Count(got, "cURL Command:"); n != 4 {
+		t.Fatalf("cURL output has %d commands, want 4:\n%s", n, got)
+	}
+	for _, leak := range []string{"Sup3r", "se\\\\cret", "hunter2", "pw-in-url", basicAuth("root", "hunter2")} {
+		if strings.Contains(got, leak) {
+			t.Errorf("cURL output shows %q:\n%s", leak, got)
+		}
+	}
+	for _, want := range []string{`\"user\":\"alice\"`, "x=1", "/v2/auth/users/alice"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cURL output lacks %q (redaction went too far):\n%s", want, got)
+		}
+	}
+	// The server itself got the real password.
+	var sawSecret bool
+	for _, r := range srv.requests() {
+		sawSecret = sawSecret || strings.Contains(r.body, `Sup3r\"se\\cret`)
+	}
+	if !sawSecret {
+		t.Errorf("server never received the real password: %+v", srv.requests())
+	}
+}
+
+func redirectTestURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatalf("url.Parse(%q) = %v", s, err)
+	}
+	return u
+}
