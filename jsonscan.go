@@ -22,6 +22,7 @@ package client
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"time"
@@ -289,14 +290,34 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// plainRun returns the index of the first byte from i on that is not
+// plain string content: a quote, a backslash or a control byte.
+func plainRun(buf []byte, i int) int {
+	// Eight bytes at a time while none of them can be special. The test
+	// may flag a plain byte next to a special one, never miss one; the
+	// byte loop below settles it.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(buf) {
+		x := binary.LittleEndian.Uint64(buf[i:])
+		q := x ^ ('"' * ones)
+		b := x ^ ('\\' * ones)
+		special := ((x - ' '*ones) &^ x) | ((q - ones) &^ q) | ((b - ones) &^ b)
+		if special&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(buf) && plainByte[buf[i]] {
+		i++
+	}
+	return i
+}
+
 // quoted decodes the JSON string whose opening quote is at pos.
 func (s *jsonScanner) quoted() string {
 	buf := s.buf
 	from := s.pos + 1
-	i := from
-	for i < len(buf) && plainByte[buf[i]] {
-		i++
-	}
+	i := plainRun(buf, from)
 	if i < len(buf) && buf[i] == '"' {
 		s.pos = i + 1
 		return s.view(from, i)
@@ -310,6 +331,10 @@ func (s *jsonScanner) quotedSlow(from, i int) string {
 	buf := s.buf
 	w := i
 	for {
+		if j := plainRun(buf, i); j > i {
+			w += copy(buf[w:], buf[i:j])
+			i = j
+		}
 		if i >= len(buf) {
 			s.bad = true
 			return ""
@@ -733,11 +758,11 @@ func (s *jsonScanner) skipStrictString() {
 	buf := s.buf
 	i := s.pos + 1
 	for i < len(buf) {
-		c := buf[i]
-		if plainByte[c] {
-			i++
-			continue
+		i = plainRun(buf, i)
+		if i >= len(buf) {
+			break
 		}
+		c := buf[i]
 		switch c {
 		case '"':
 			s.pos = i + 1
