@@ -27,9 +27,10 @@ func NewAuthAPI(c Client) AuthAPI {
 // AuthAPI switches etcd's v2 authentication on and off.
 //
 // A refusal of the server is an *AuthError (for example "auth: already
-// enabled" with Code 409), or an Error when the member answers with a
-// keys-style body, as it does with ErrorCodeUnauthorized for a request
-// without valid credentials. Any other unexpected answer is a *StatusError.
+// enabled" with Code 409, or "Insufficient credentials" with Code 401 for a
+// caller that is not root while auth is on). An answer with a keys-style
+// body ({"errorCode":...}) is an Error, as from KeysAPI. Any other
+// unexpected answer is a *StatusError.
 type AuthAPI interface {
 	// Enable turns authentication on. etcd requires a root user first.
 	Enable(ctx context.Context) error
@@ -91,11 +92,13 @@ func NewAuthUserAPI(c Client) AuthUserAPI {
 //
 // A refusal of the server is an *AuthError whose text is the server's
 // message; [IsUserNotFound] tells whether it says the user does not
-// exist. A keys-style refusal (ErrorCodeUnauthorized when the credentials
-// are missing or wrong while auth is on) is an Error, as with KeysAPI.
-// Other unexpected answers are a *StatusError, and a body that is not
-// what etcd sends matches ErrInvalidJSON (or is ErrEmptyBody) under
-// errors.Is.
+// exist. While auth is on, a caller without root's credentials gets an
+// *AuthError with Code 401 ("Insufficient credentials", as etcd 3.4 and
+// 3.5 answer the auth endpoints); should a member answer with the keys
+// API's body instead (errorCode 110), that comes back as an Error, as
+// from KeysAPI. Other unexpected answers are a *StatusError, and a body
+// that is not what etcd sends matches ErrInvalidJSON (or is ErrEmptyBody)
+// under errors.Is.
 //
 // A name that is empty, "." or "..", or that contains a "/", is refused
 // before anything is sent: in a URL path it would name another resource.
@@ -368,10 +371,10 @@ type AuthError struct {
 func (e *AuthError) Error() string { return e.Message }
 
 // decodeAuthError turns a refused auth call into an error. etcd answers
-// auth refusals with {"message":...}, but a request without valid
-// credentials is refused by the same check as the keys API, with its
-// {"errorCode":110,...} body; that one is returned as the keys Error so
-// that one errors.As serves both APIs.
+// auth refusals, 401s included, with {"message":...}. A body in the keys
+// API's shape ({"errorCode":110,...}, which the keys API sends for missing
+// credentials) is returned as the keys Error, so that one errors.As on
+// Error and ErrorCodeUnauthorized serves callers of both APIs.
 func decodeAuthError(code int, body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &StatusError{Code: code}

@@ -44,10 +44,10 @@ func (b *curlBuffer) linesFor(base string) []string {
 	return out
 }
 
-// captureCURL sends cURL output to a buffer until the test ends and
+// curlCaptureOutput sends cURL output to a buffer until the test ends and
 // leaves debugging off afterwards. Tests using it must not run in
 // parallel.
-func captureCURL(t *testing.T) *curlBuffer {
+func curlCaptureOutput(t *testing.T) *curlBuffer {
 	t.Helper()
 	b := new(curlBuffer)
 	old := curlOutput
@@ -189,7 +189,7 @@ func TestEnablecURLDebug_output(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := captureCURL(t)
+			out := curlCaptureOutput(t)
 			s := newCURLServer(t)
 			if tc.disabled {
 				DisablecURLDebug()
@@ -236,7 +236,7 @@ func TestRedactPasswords(t *testing.T) {
 // run; under -race it proves the switch is safe, and it checks that every
 // body still arrives intact and every printed line is whole.
 func TestEnablecURLDebug_concurrentToggle(t *testing.T) {
-	out := captureCURL(t)
+	out := curlCaptureOutput(t)
 	s := newCURLServer(t)
 	c := s.client(t)
 	kapi := NewKeysAPI(c)
