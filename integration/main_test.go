@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +130,38 @@ func errorCode(err error) int {
 func is35(t testing.TB) bool {
 	v := etcdtest.ServerVersion(t)
 	return !strings.HasPrefix(v, "3.4.") && !strings.HasPrefix(v, "3.3.")
+}
+
+// probe reads members directly, bypassing the client under test. It keeps
+// no idle connections, which goleak would report.
+var probe = &http.Client{
+	Timeout:   2 * time.Second,
+	Transport: &http.Transport{DisableKeepAlives: true},
+}
+
+// waitApplied waits until every running member has applied the raft log up
+// to index, so that a plain (non-quorum) Get of any member sees the writes
+// before it. A write is acknowledged once the leader commits it; followers
+// learn of the commit only with the next heartbeat, which never comes if
+// the leader is frozen or killed right after.
+func waitApplied(t testing.TB, cl *etcdtest.Cluster, index uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ep := range cl.Endpoints() {
+		for {
+			resp, err := probe.Get(ep + "/v2/keys/")
+			if err == nil {
+				resp.Body.Close()
+				if n, _ := strconv.ParseUint(resp.Header.Get("X-Etcd-Index"), 10, 64); n >= index {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("member %s has not applied index %d after 10s (last error %v)", ep, index, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -1,0 +1,234 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/internal/etcdtest"
+)
+
+// The fault tests each run a 3-member cluster and hurt the member the
+// client is pinned to, found by observing where its requests go.
+
+// TestFaults_KillPinned: after SIGKILL of the pinned member the next call
+// succeeds on another member and the pin moves there.
+func TestFaults_KillPinned(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 3)
+	c, rec := newClient(t, cl, client.Config{})
+	kapi := client.NewKeysAPI(c)
+	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
+	if err != nil {
+		t.Fatalf("Set(/fault) = %v", err)
+	}
+	waitApplied(t, cl, set.Index)
+	dead := pinnedMember(t, cl, kapi, rec)
+	dead.Kill(t)
+
+	rec.take()
+	resp, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil)
+	if err != nil || resp.Node.Value != "v" {
+		t.Fatalf("Get(/fault) after killing the pinned member = %+v, %v; want v", resp, err)
+	}
+	hosts := rec.take()
+	if len(hosts) != 2 || hosts[0] != hostOf(t, dead.ClientURL) || hosts[1] == hosts[0] {
+		t.Errorf("Get(/fault) went to %v, want the dead %s, then one other member", hosts, dead.ClientURL)
+	}
+	if now := pinnedMember(t, cl, kapi, rec); now == dead {
+		t.Errorf("pin after failover = %s, want a live member", now.Name)
+	}
+	// pinnedMember's Get went straight to the new pin: one request.
+	if _, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil); err != nil {
+		t.Fatalf("Get(/fault) = %v", err)
+	}
+	if hosts := rec.take(); len(hosts) != 1 || hosts[0] == hostOf(t, dead.ClientURL) {
+		t.Errorf("Get(/fault) after failover went to %v, want one live member", hosts)
+	}
+}
+
+// TestFaults_StopPinnedHeaderTimeout: with HeaderTimeoutPerRequest, a frozen
+// pinned member costs one header timeout, not the caller's whole deadline.
+func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 3)
+	const headerTimeout = 500 * time.Millisecond
+	c, rec := newClient(t, cl, client.Config{HeaderTimeoutPerRequest: headerTimeout})
+	kapi := client.NewKeysAPI(c)
+	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
+	if err != nil {
+		t.Fatalf("Set(/fault) = %v", err)
+	}
+	waitApplied(t, cl, set.Index)
+	frozen := pinnedMember(t, cl, kapi, rec)
+	frozen.Stop(t)
+	t.Cleanup(func() { frozen.Cont(t) })
+
+	rec.take()
+	start := time.Now()
+	resp, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil)
+	took := time.Since(start)
+	if err != nil || resp.Node.Value != "v" {
+		t.Fatalf("Get(/fault) with the pinned member frozen = %+v, %v; want v", resp, err)
+	}
+	// About one header timeout; the bound leaves room for a loaded machine
+	// yet stays far below the 10s deadline the call would otherwise use.
+	if took < headerTimeout || took > 3*time.Second {
+		t.Errorf("Get(/fault) took %v, want about %v", took, headerTimeout)
+	}
+	if hosts := rec.take(); len(hosts) != 2 || hosts[0] != hostOf(t, frozen.ClientURL) {
+		t.Errorf("Get(/fault) went to %v, want the frozen %s, then another member", hosts, frozen.ClientURL)
+	}
+	for i := range 3 {
+		start := time.Now()
+		if _, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil); err != nil {
+			t.Fatalf("Get(/fault) #%d after failover = %v", i, err)
+		}
+		if took := time.Since(start); took >= headerTimeout {
+			t.Errorf("Get(/fault) #%d after failover took %v, want no header timeout again", i, took)
+		}
+		if hosts := rec.take(); len(hosts) != 1 || hosts[0] == hostOf(t, frozen.ClientURL) {
+			t.Errorf("Get(/fault) #%d after failover went to %v, want one request to a live member", i, hosts)
+		}
+	}
+}
+
+// TestFaults_StopPinnedNoHeaderTimeout: without a header timeout, a call to
+// a frozen pinned member ends with exactly the caller's deadline; the pin
+// moves on (an improvement over the original), so the next call succeeds
+// elsewhere.
+func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 3)
+	c, rec := newClient(t, cl, client.Config{})
+	kapi := client.NewKeysAPI(c)
+	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
+	if err != nil {
+		t.Fatalf("Set(/fault) = %v", err)
+	}
+	waitApplied(t, cl, set.Index)
+	frozen := pinnedMember(t, cl, kapi, rec)
+	frozen.Stop(t)
+	t.Cleanup(func() { frozen.Cont(t) })
+
+	rec.take()
+	const deadline = time.Second
+	ctx, cancel := context.WithTimeout(t.Context(), deadline)
+	defer cancel()
+	start := time.Now()
+	resp, err := kapi.Get(ctx, "/fault", nil)
+	took := time.Since(start)
+	if err != context.DeadlineExceeded {
+		t.Fatalf("Get(/fault) with the pinned member frozen %s = %+v, %v after %v via %v; want exactly context.DeadlineExceeded", frozen.ClientURL, resp, err, took, rec.take())
+	}
+	if took < deadline || took > deadline+2*time.Second {
+		t.Errorf("Get(/fault) returned after %v, want at its %v deadline", took, deadline)
+	}
+	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, frozen.ClientURL) {
+		t.Errorf("Get(/fault) went to %v, want only the frozen %s", hosts, frozen.ClientURL)
+	}
+
+	resp, err = kapi.Get(ctxFor(t, 5*time.Second), "/fault", nil)
+	if err != nil || resp.Node.Value != "v" {
+		t.Fatalf("next Get(/fault) = %+v, %v; want v from another member", resp, err)
+	}
+	if hosts := rec.take(); len(hosts) != 1 || hosts[0] == hostOf(t, frozen.ClientURL) {
+		t.Errorf("next Get(/fault) went to %v, want straight to a live member", hosts)
+	}
+}
+
+// TestFaults_OneShotAfterPinnedDied: Create and Delete are never retried on
+// another member, so each fails once when the pinned member is dead; the
+// pin moves on and the call after succeeds.
+func TestFaults_OneShotAfterPinnedDied(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 3)
+	c, rec := newClient(t, cl, client.Config{})
+	kapi := client.NewKeysAPI(c)
+	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/doomed", "v", nil)
+	if err != nil {
+		t.Fatalf("Set(/doomed) = %v", err)
+	}
+	waitApplied(t, cl, set.Index)
+
+	steps := []struct {
+		name string
+		call func(context.Context) error
+	}{
+		{"Create", func(ctx context.Context) error { _, err := kapi.Create(ctx, "/once", "v"); return err }},
+		{"Delete", func(ctx context.Context) error { _, err := kapi.Delete(ctx, "/doomed", nil); return err }},
+	}
+	var previous *etcdtest.Member
+	for _, st := range steps {
+		dead := pinnedMember(t, cl, kapi, rec)
+		dead.Kill(t)
+		// Two of three members must run for the write that follows.
+		if previous != nil {
+			previous.Restart(t)
+		}
+		cl.Leader(t)
+
+		rec.take()
+		err := st.call(ctxFor(t, 10*time.Second))
+		var ce *client.ClusterError
+		if err == nil || errors.As(err, &ce) || errorCode(err) != 0 {
+			t.Fatalf("%s with the pinned member dead = %v, want its request error, not a ClusterError", st.name, err)
+		}
+		if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, dead.ClientURL) {
+			t.Errorf("%s went to %v, want only the dead %s", st.name, hosts, dead.ClientURL)
+		}
+
+		if err := st.call(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatalf("%s again = %v, want success on another member", st.name, err)
+		}
+		if hosts := rec.take(); len(hosts) != 1 || hosts[0] == hostOf(t, dead.ClientURL) {
+			t.Errorf("%s again went to %v, want one live member", st.name, hosts)
+		}
+		previous = dead
+	}
+}
+
+// TestFaults_LeaderKilled: a PrioritizeLeader client pins the leader on
+// Sync; after the leader dies, Sync pins the new one.
+func TestFaults_LeaderKilled(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 3)
+	c, rec := newClient(t, cl, client.Config{SelectionMode: client.EndpointSelectionPrioritizeLeader})
+	kapi := client.NewKeysAPI(c)
+
+	old := cl.Leader(t)
+	if err := c.Sync(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatalf("Sync() = %v", err)
+	}
+	if got := pinnedMember(t, cl, kapi, rec); got != old {
+		t.Fatalf("pinned after Sync = %s, want the leader %s", got.Name, old.Name)
+	}
+
+	old.Kill(t)
+	next := cl.Leader(t)
+	// Until every live member has seen the election, one may answer the
+	// leader query with an error; Sync then fails with ErrNoLeaderEndpoint
+	// and is simply asked again.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := c.Sync(ctxFor(t, 5*time.Second))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Sync() after the leader died = %v, still failing after 20s", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := pinnedMember(t, cl, kapi, rec); got != next {
+		t.Errorf("pinned after Sync = %s, want the new leader %s", got.Name, next.Name)
+	}
+	if _, err := kapi.Set(ctxFor(t, 10*time.Second), "/after-election", "v", nil); err != nil {
+		t.Errorf("Set on the new leader = %v", err)
+	}
+	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, next.ClientURL) {
+		t.Errorf("Set went to %v, want only the new leader %s", hosts, next.ClientURL)
+	}
+}
