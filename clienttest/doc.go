@@ -1,0 +1,30 @@
+// Package clienttest runs an in-memory etcd v2 server for tests: it speaks
+// the v2 HTTP API of etcd 3.4 (keys, watches, members, /version, /health)
+// over real 127.0.0.1 listeners, so code under test talks to it through the
+// real client and the real network stack.
+//
+// One line starts it for a test, and the test's cleanup stops it:
+//
+//	srv := clienttest.NewServer(t)
+//	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
+//
+// Start does the same without a testing.TB, for a plain main.
+//
+// What a client can observe follows etcd 3.4 started with --enable-v2:
+// status codes, headers (X-Etcd-Index, X-Etcd-Cluster-Id, X-Raft-Index,
+// X-Raft-Term), error bodies byte for byte, TTLs and expire events, in-order
+// keys, hidden keys, compare-and-swap and compare-and-delete, and watches
+// with their 1,000-event history. The package's differential tests run the
+// same requests against a real etcd and compare the answers.
+//
+// Options add what tests of failure handling need: several members sharing
+// one key space ([WithMembers]), a manual [Clock] for TTLs, pre-loaded keys
+// ([WithKeys]) and required basic auth ([WithBasicAuth]). Each [Member] can
+// fail with a 5xx, hang, freeze like a SIGSTOPped process, refuse
+// connections or drop them in the middle of a body.
+//
+// Differences from etcd: an unsorted directory listing comes back sorted
+// (etcd's order is random, so this is one of its possible answers),
+// X-Raft-Index counts differently, X-Raft-Term is always 2, and the /v2/auth
+// API is not served.
+package clienttest
