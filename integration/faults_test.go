@@ -70,6 +70,9 @@ func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 	start := time.Now()
 	resp, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil)
 	took := time.Since(start)
+	if !frozen.Frozen() {
+		t.Fatalf("%s was thawed during the test by someone else", frozen.Name)
+	}
 	if err != nil || resp.Node.Value != "v" {
 		t.Fatalf("Get(/fault) with the pinned member frozen = %+v, %v; want v", resp, err)
 	}
@@ -120,6 +123,9 @@ func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
 	start := time.Now()
 	resp, err := kapi.Get(ctx, "/fault", nil)
 	took := time.Since(start)
+	if !frozen.Frozen() {
+		t.Fatalf("%s was thawed during the test by someone else", frozen.Name)
+	}
 	if err != context.DeadlineExceeded {
 		t.Fatalf("Get(/fault) with the pinned member frozen %s = %+v, %v after %v via %v; want exactly context.DeadlineExceeded", frozen.ClientURL, resp, err, took, rec.take())
 	}

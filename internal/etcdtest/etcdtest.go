@@ -296,7 +296,13 @@ func (m *Member) start() error {
 	cmd.Stderr = logf
 	// Pdeathsig makes the kernel kill etcd when the test binary dies, so no
 	// server outlives a crashed or killed test run.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	//
+	// Setpgid gives each member its own process group. In a shared group
+	// that has no parent outside it (the usual case for a backgrounded
+	// go test), the exit of any process in the group makes the kernel send
+	// SIGHUP and SIGCONT to every stopped member: a member frozen by Stop
+	// would thaw the moment another test's member exits.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", m.Name, err)
 	}
@@ -626,6 +632,33 @@ func (m *Member) Kill(t testing.TB) {
 func (m *Member) Stop(t testing.TB) {
 	t.Helper()
 	m.signal(t, syscall.SIGSTOP)
+	// The kernel stops the process's threads asynchronously; wait until
+	// it reports the process stopped, so the test's next request surely
+	// meets a frozen member.
+	deadline := time.Now().Add(5 * time.Second)
+	for !m.Frozen() {
+		if time.Now().After(deadline) {
+			t.Fatalf("etcdtest: Stop(%s): pid %d not stopped 5s after SIGSTOP", m.Name, m.PID())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Frozen reports whether the member's process is stopped by a signal, as
+// the kernel tells in /proc/<pid>/stat.
+func (m *Member) Frozen() bool {
+	pid := m.PID()
+	if pid == 0 || !m.Running() {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses and
+	// may itself contain spaces or parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'T'
 }
 
 // Cont thaws a member frozen by Stop.

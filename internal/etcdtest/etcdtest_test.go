@@ -100,12 +100,18 @@ func TestMember_StopCont(t *testing.T) {
 	c := Start(t, 1)
 	m := c.Members[0]
 	m.Stop(t)
+	if !m.Frozen() {
+		t.Fatalf("Frozen() after Stop = false, want true")
+	}
 	hc := &http.Client{Timeout: 300 * time.Millisecond}
 	if resp, err := hc.Get(m.ClientURL + "/v2/keys/"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("GET on a frozen member answered %s, want a timeout", resp.Status)
 	}
 	m.Cont(t)
+	if m.Frozen() {
+		t.Errorf("Frozen() after Cont = true, want false")
+	}
 	if code, _, err := get(t, m.ClientURL+"/v2/keys/"); err != nil || code != http.StatusOK {
 		t.Fatalf("GET after Cont = %d, %v; want 200", code, err)
 	}
@@ -118,5 +124,24 @@ func TestMember_StopCont(t *testing.T) {
 	m.stop()
 	if err := syscall.Kill(pid, 0); err == nil {
 		t.Errorf("pid %d still exists after stop of a frozen member", pid)
+	}
+}
+
+// TestMember_StopSurvivesOtherExits pins the reason for Setpgid: a frozen
+// member must stay frozen when another member started by the same test
+// binary exits.
+func TestMember_StopSurvivesOtherExits(t *testing.T) {
+	frozen := Start(t, 1).Members[0]
+	other := Start(t, 1).Members[0]
+	frozen.Stop(t)
+	other.Kill(t)
+	time.Sleep(200 * time.Millisecond)
+	if !frozen.Frozen() {
+		t.Fatalf("Frozen() after another member exited = false, want true")
+	}
+	hc := &http.Client{Timeout: 500 * time.Millisecond}
+	if resp, err := hc.Get(frozen.ClientURL + "/v2/keys/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET on a frozen member answered %s after another member exited, want a timeout", resp.Status)
 	}
 }
