@@ -677,7 +677,10 @@ func (c *simpleHTTPClient) Do(ctx context.Context, act httpAction) (*http.Respon
 		defer cancel()
 		timer = time.AfterFunc(c.headerTimeout, cancel)
 	}
-	req = req.WithContext(reqCtx)
+	// The action built req for this call alone, so the context is set in
+	// place: WithContext is inlined, its copy stays on the stack, and no
+	// second Request is allocated per call.
+	*req = *req.WithContext(reqCtx)
 
 	resp, err := c.transport.RoundTrip(req)
 	if timer != nil && !timer.Stop() {
