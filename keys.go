@@ -446,21 +446,27 @@ func (hw *httpWatcher) Next(ctx context.Context) (*Response, error) {
 // It cleans the result like path.Clean but keeps a trailing slash, which
 // etcd reads as "this is a directory".
 func keyPath(epPath, prefix, key string) string {
-	p := epPath
+	// One concatenation, and the common already-clean paths (a directory's
+	// trailing slash included) are returned without another allocation.
+	sep1, sep2 := "", ""
 	if prefix != "" && prefix[0] != '/' {
-		p += "/"
+		sep1 = "/"
 	}
-	p += prefix
 	if key == "" || key[0] != '/' {
-		p += "/"
+		sep2 = "/"
 	}
-	p += key
-	trailing := p != "/" && p[len(p)-1] == '/'
-	p = path.Clean(p)
-	if trailing && p != "/" {
-		p += "/"
+	p := epPath + sep1 + prefix + sep2 + key
+	if p == "/" || p[len(p)-1] != '/' {
+		return path.Clean(p)
 	}
-	return p
+	c := path.Clean(p)
+	if c == "/" {
+		return c
+	}
+	if len(c) == len(p)-1 && p[:len(c)] == c {
+		return p
+	}
+	return c + "/"
 }
 
 func keyURL(ep url.URL, prefix, key, query string) *url.URL {
