@@ -50,11 +50,13 @@ type scenario struct {
 	opts []clienttest.Option
 }
 
-func get(p string) step           { return step{method: "GET", path: p} }
-func del(p string) step           { return step{method: "DELETE", path: p} }
-func put(p, form string) step     { return step{method: "PUT", path: p, body: form} }
-func post(p, form string) step    { return step{method: "POST", path: p, body: form} }
-func jsonReq(m, p, b string) step { return step{method: m, path: p, ctype: "application/json", body: b} }
+func get(p string) step        { return step{method: "GET", path: p} }
+func del(p string) step        { return step{method: "DELETE", path: p} }
+func put(p, form string) step  { return step{method: "PUT", path: p, body: form} }
+func post(p, form string) step { return step{method: "POST", path: p, body: form} }
+func jsonReq(m, p, b string) step {
+	return step{method: m, path: p, ctype: "application/json", body: b}
+}
 
 // withAuth returns s sent with basic auth.
 func withAuth(s step, userPass string) step { s.auth = userPass; return s }
