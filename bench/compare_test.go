@@ -1,0 +1,224 @@
+package bench
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ours "github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/internal/etcdtest"
+)
+
+var (
+	flagRounds = flag.Int("rounds", 5, "measured rounds per comparison (plus one warm-up round)")
+	flagRun    = flag.Duration("d", 400*time.Millisecond, "duration of one candidate's run within a round")
+	flagOnly   = flag.String("only", "", "run only the section named replay or etcd")
+)
+
+func TestMain(m *testing.M) {
+	if IsReplayServer() {
+		ServeReplay()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var names = []string{NameOurs, NameUpstream, NamePlain, NamePlainJSON}
+
+// getters builds each candidate's Getter and checks that all decode the
+// same number of nodes before anything is timed.
+func getters(t *testing.T, ep, key string, rec bool) map[string]Getter {
+	t.Helper()
+	gs := make(map[string]Getter)
+	want := -1
+	for _, c := range Candidates() {
+		g, err := c.New(ep, key, rec)
+		if err != nil {
+			t.Fatalf("%s: New(%q) = %v", c.Name, ep, err)
+		}
+		n, err := g(context.Background())
+		if err != nil {
+			t.Fatalf("%s: Get(%q) = %v", c.Name, key, err)
+		}
+		if n >= 0 {
+			if want >= 0 && n != want {
+				t.Fatalf("%s: Get(%q) decoded %d nodes, want %d like the others", c.Name, key, n, want)
+			}
+			want = n
+		}
+		gs[c.Name] = g
+	}
+	return gs
+}
+
+func measure(t *testing.T, gs map[string]Getter, workers int, d time.Duration) *Series {
+	t.Helper()
+	s, err := Measure(context.Background(), names, gs, workers, *flagRounds, d)
+	if err != nil {
+		t.Fatalf("Measure: %v", err)
+	}
+	return s
+}
+
+// TestCompare measures all candidates and prints the tables; it fails
+// only when a candidate fails or decodes differently, never on speed.
+func TestCompare(t *testing.T) {
+	fmt.Printf("\nmachine: %d CPUs (%s), %s %s/%s, GOMAXPROCS=%d; %d rounds of %v per candidate, medians\n",
+		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), *flagRounds, *flagRun)
+	// Each table is printed when its section ends, so the replay table
+	// survives a skipped etcd section.
+	for _, sec := range []struct {
+		name string
+		run  func(*testing.T, io.Writer)
+	}{
+		{"replay", compareReplay},
+		{"etcd", compareEtcd},
+	} {
+		if *flagOnly != "" && *flagOnly != sec.name {
+			continue
+		}
+		t.Run(sec.name, func(t *testing.T) {
+			var out strings.Builder
+			defer func() { fmt.Print(out.String()) }()
+			sec.run(t, &out)
+		})
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func us(ns float64) string { return fmt.Sprintf("%.1f", ns/1e3) }
+
+func compareReplay(t *testing.T, out io.Writer) {
+	srv, err := StartReplayServer()
+	if err != nil {
+		t.Fatalf("StartReplayServer() = %v", err)
+	}
+	t.Cleanup(srv.Stop)
+
+	fmt.Fprintf(out, "\n## (a) Replay server (child process), one goroutine, recursive GET of each body\n\n")
+	fmt.Fprintf(out, "| body | size | nodes | µs/op ours | v2.305.35 | plain | plain+json | ops/s ours÷plain | ours÷plain+json | CPU/op ours÷v2.305.35 | allocs/op ours | v2.305.35 | plain+json |\n")
+	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, b := range Bodies() {
+		d := *flagRun
+		if len(b.JSON) > 1<<20 {
+			d *= 2 // few operations per run otherwise
+		}
+		s := measure(t, getters(t, srv.URL, b.Key, true), 1, d)
+		fmt.Fprintf(out, "| %s | %s | %d | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× | %.0f | %.0f | %.0f |\n",
+			b.Name, size(len(b.JSON)), b.Nodes,
+			us(s.Median(NameOurs, WallPerOp)), us(s.Median(NameUpstream, WallPerOp)),
+			us(s.Median(NamePlain, WallPerOp)), us(s.Median(NamePlainJSON, WallPerOp)),
+			s.MedianRatio(NameOurs, NamePlain, OpsPerSec), s.MedianRatio(NameOurs, NamePlainJSON, OpsPerSec),
+			s.MedianRatio(NameOurs, NameUpstream, CPUPerOp),
+			s.Median(NameOurs, AllocsPerOp), s.Median(NameUpstream, AllocsPerOp), s.Median(NamePlainJSON, AllocsPerOp))
+	}
+}
+
+func size(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// smallKey holds a value like the captured get.json answer (88 bytes).
+const smallKey = "/foo"
+
+func compareEtcd(t *testing.T, out io.Writer) {
+	// Binary skips this section, loudly, when there is no etcd to run.
+	etcdtest.Binary(t)
+	fmt.Fprintf(out, "\n## (b) Local etcd %s, one member\n\n", etcdtest.ServerVersion(t))
+	c := etcdtest.Start(t, 1)
+	ep := c.Endpoints()[0]
+	rec := Bodies()[4]
+	load(t, ep, rec)
+
+	seq := measure(t, getters(t, ep, smallKey, false), 1, *flagRun*2)
+	par := measure(t, getters(t, ep, smallKey, false), 16, *flagRun*2)
+	big := measure(t, getters(t, ep, rec.Key, true), 1, *flagRun*2)
+
+	fmt.Fprintf(out, "| workload | metric | ours | v2.305.35 | plain | plain+json | ours÷plain | ours÷plain+json | ours÷v2.305.35 | target |\n")
+	fmt.Fprintf(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	row := func(work, metric string, s *Series, f func(Sample) float64, format func(float64) string, target string) {
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %.3f× | %.3f× | %.2f× | %s |\n", work, metric,
+			format(s.Median(NameOurs, f)), format(s.Median(NameUpstream, f)),
+			format(s.Median(NamePlain, f)), format(s.Median(NamePlainJSON, f)),
+			s.MedianRatio(NameOurs, NamePlain, f), s.MedianRatio(NameOurs, NamePlainJSON, f),
+			s.MedianRatio(NameOurs, NameUpstream, f), target)
+	}
+	count := func(v float64) string { return fmt.Sprintf("%.0f", v) }
+	cpu := func(v float64) string { return us(v) + " µs" }
+	row("Get 88 B, 1 goroutine", "ops/s", seq, OpsPerSec, count, "ours÷plain ≥ 0.97")
+	row("Get 88 B, 1 goroutine", "allocs/op", seq, AllocsPerOp, count, "ours ≤ 1.10 × plain+json")
+	row("Get 88 B, 1 goroutine", "CPU/op", seq, CPUPerOp, cpu, "")
+	row("Get 88 B, 16 goroutines", "ops/s", par, OpsPerSec, count, "ours÷plain ≥ 0.95")
+	row("Get 88 B, 16 goroutines", "allocs/op", par, AllocsPerOp, count, "")
+	row("Get 88 B, 16 goroutines", "CPU/op", par, CPUPerOp, cpu, "")
+	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "CPU/op", big, CPUPerOp, cpu, "ours÷v2.305.35 ≤ 0.5")
+	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "allocs/op", big, AllocsPerOp, count, "")
+	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "ops/s", big, OpsPerSec, count, "")
+}
+
+// load writes the small key and the keys of b into the member, with their
+// TTLs, through our client.
+func load(t testing.TB, ep string, b Body) {
+	t.Helper()
+	c, err := ours.New(ours.Config{Endpoints: []string{ep}})
+	if err != nil {
+		t.Fatalf("New(%q) = %v", ep, err)
+	}
+	kAPI := ours.NewKeysAPI(c)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := kAPI.Set(ctx, smallKey, "bar", nil); err != nil {
+		t.Fatalf("Set(%q) = %v", smallKey, err)
+	}
+	leaves := make(chan Leaf)
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex // guards first
+		first error
+	)
+	for range 8 {
+		wg.Go(func() {
+			for l := range leaves {
+				_, err := kAPI.Set(ctx, l.Key, l.Value, &ours.SetOptions{TTL: time.Duration(l.TTL) * time.Second})
+				if err != nil {
+					errMu.Lock()
+					first = fmt.Errorf("Set(%q) = %w", l.Key, err)
+					errMu.Unlock()
+				}
+			}
+		})
+	}
+	for _, l := range b.Leaves {
+		leaves <- l
+	}
+	close(leaves)
+	wg.Wait()
+	if first != nil {
+		t.Fatal(first)
+	}
+}

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Sample is one timed run of one candidate.
+type Sample struct {
+	Ops    int64
+	Wall   time.Duration
+	CPU    time.Duration // user+system time of this process
+	Allocs uint64        // heap objects allocated
+	Bytes  uint64        // heap bytes allocated
+}
+
+// OpsPerSec is the throughput of the run.
+func (s Sample) OpsPerSec() float64 { return float64(s.Ops) / s.Wall.Seconds() }
+
+// CPUPerOp is the process CPU time per operation, garbage collection
+// included.
+func (s Sample) CPUPerOp() time.Duration { return s.CPU / time.Duration(max(s.Ops, 1)) }
+
+// AllocsPerOp is the number of heap objects allocated per operation.
+func (s Sample) AllocsPerOp() float64 { return float64(s.Allocs) / float64(max(s.Ops, 1)) }
+
+// BytesPerOp is the number of heap bytes allocated per operation.
+func (s Sample) BytesPerOp() float64 { return float64(s.Bytes) / float64(max(s.Ops, 1)) }
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err) // RUSAGE_SELF cannot fail on Linux
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+var allocMetrics = []metrics.Sample{
+	{Name: "/gc/heap/allocs:objects"},
+	{Name: "/gc/heap/allocs:bytes"},
+}
+
+func readAllocs() (objects, bytes uint64) {
+	s := slices.Clone(allocMetrics)
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
+
+// Run calls get from workers goroutines until d has passed and returns
+// what it cost. Any error ends the run and is returned. Only the
+// benchmark's own goroutines run meanwhile (the servers are other
+// processes), so the CPU and allocation counters are the candidate's.
+func Run(ctx context.Context, get Getter, workers int, d time.Duration) (Sample, error) {
+	runtime.GC()
+	var (
+		stop  atomic.Bool
+		ops   atomic.Int64
+		errMu sync.Mutex // guards firstErr
+		first error
+		wg    sync.WaitGroup
+	)
+	o0, b0 := readAllocs()
+	c0 := cpuTime()
+	t0 := time.Now()
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
+	defer timer.Stop()
+	for range workers {
+		wg.Go(func() {
+			var n int64
+			for !stop.Load() {
+				if _, err := get(ctx); err != nil {
+					errMu.Lock()
+					if first == nil {
+						first = err
+					}
+					errMu.Unlock()
+					stop.Store(true)
+					break
+				}
+				n++
+			}
+			ops.Add(n)
+		})
+	}
+	wg.Wait()
+	s := Sample{Wall: time.Since(t0), CPU: cpuTime() - c0, Ops: ops.Load()}
+	o1, b1 := readAllocs()
+	s.Allocs, s.Bytes = o1-o0, b1-b0
+	return s, first
+}
+
+// Series collects the samples of several candidates over interleaved
+// rounds.
+type Series struct {
+	Names   []string
+	Samples map[string][]Sample
+}
+
+// Measure runs every getter for d per round, rounds times, rotating the
+// order each round so a slow moment of the machine hits each candidate
+// alike. A first round warms connections and caches and is dropped.
+func Measure(ctx context.Context, names []string, getters map[string]Getter, workers, rounds int, d time.Duration) (*Series, error) {
+	s := &Series{Names: names, Samples: make(map[string][]Sample)}
+	for r := -1; r < rounds; r++ {
+		for k := range names {
+			name := names[(k+max(r, 0))%len(names)]
+			smp, err := Run(ctx, getters[name], workers, d)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if r >= 0 {
+				s.Samples[name] = append(s.Samples[name], smp)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Median returns the median of f over a candidate's samples.
+func (s *Series) Median(name string, f func(Sample) float64) float64 {
+	var v []float64
+	for _, smp := range s.Samples[name] {
+		v = append(v, f(smp))
+	}
+	return median(v)
+}
+
+// MedianRatio returns the median over rounds of f(a)/f(b), each ratio
+// taken within one round: the two ran back to back, under the same load.
+func (s *Series) MedianRatio(a, b string, f func(Sample) float64) float64 {
+	sa, sb := s.Samples[a], s.Samples[b]
+	var v []float64
+	for i := range min(len(sa), len(sb)) {
+		v = append(v, f(sa[i])/f(sb[i]))
+	}
+	return median(v)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// Metric extractors for Median and MedianRatio.
+var (
+	OpsPerSec   = Sample.OpsPerSec
+	CPUPerOp    = func(s Sample) float64 { return float64(s.CPUPerOp()) }
+	AllocsPerOp = Sample.AllocsPerOp
+	BytesPerOp  = Sample.BytesPerOp
+	WallPerOp   = func(s Sample) float64 { return float64(s.Wall) / float64(max(s.Ops, 1)) }
+)
