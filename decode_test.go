@@ -420,6 +420,26 @@ func TestDecodeKeysResponse_truncations(t *testing.T) {
 	}
 }
 
+// TestDecodeKeysResponse_lenientRerun pins the second pass: a lone
+// surrogate escape followed by an escape makes ugorji swallow bytes that
+// JSON reads as an escape, so the strict pass gives up and the lenient one
+// must produce ugorji's result from a clean start.
+func TestDecodeKeysResponse_lenientRerun(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want *Response
+	}{
+		{`{"action":"x","node":{"key":"k"},"action":"\ud800\"abcd"}`, &Response{Action: "\uFFFD", Node: &Node{Key: "k"}}},
+		{`{"node":{"value":"\ud800\\\"abc","nodes":[{"key":"a"}]}}`, &Response{Node: &Node{Value: "\uFFFDc", Nodes: Nodes{{Key: "a"}}}}},
+	} {
+		got, err := unmarshalSuccessfulKeysResponse(nil, []byte(tc.body))
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("unmarshalSuccessfulKeysResponse(%q) = %v, %v; want %v", tc.body, dumpResponse(got), err, dumpResponse(tc.want))
+		}
+		checkAgainstUgorji(t, []byte(tc.body))
+	}
+}
+
 // TestDecodeKeysResponse_leavesHeaderFields checks that the body never
 // touches what the headers fill, even a null body, which ugorji would have
 // zeroed as a whole.
