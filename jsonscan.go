@@ -275,7 +275,10 @@ func (s *jsonScanner) str() string {
 // key decodes an object key: any value str accepts for ugorji, only a
 // string for JSON.
 func (s *jsonScanner) key() string {
-	if s.strict && s.next() != '"' {
+	if s.next() == '"' {
+		return s.quoted()
+	}
+	if s.strict {
 		s.bad = true
 		return ""
 	}
@@ -501,8 +504,36 @@ func (s *jsonScanner) numberBytes() []byte {
 	return s.buf[from:to]
 }
 
+// shortInt reads the common case of an integer without a sign, fraction
+// or exponent and with at most maxDigits digits, which no rule below treats
+// differently from its plain value. ok is false (and nothing consumed) for
+// anything else.
+func (s *jsonScanner) shortInt(maxDigits int) (n uint64, ok bool) {
+	buf := s.buf
+	from := s.pos
+	i := from
+	for i < len(buf) && i-from < maxDigits {
+		d := buf[i] - '0'
+		if d > 9 {
+			break
+		}
+		n = n*10 + uint64(d)
+		i++
+	}
+	if i == from || i == len(buf) || isNumberChar(buf[i]) || buf[from] == '0' && i > from+1 {
+		return 0, false
+	}
+	s.pos = i
+	return n, true
+}
+
 // u64 decodes an unsigned integer the way ugorji does.
 func (s *jsonScanner) u64() uint64 {
+	if c := s.next(); c >= '0' && c <= '9' {
+		if n, ok := s.shortInt(19); ok {
+			return n
+		}
+	}
 	b := s.numberBytes()
 	if s.bad {
 		return 0
@@ -517,6 +548,11 @@ func (s *jsonScanner) u64() uint64 {
 
 // i64 decodes a signed integer the way ugorji does.
 func (s *jsonScanner) i64() int64 {
+	if c := s.next(); c >= '0' && c <= '9' {
+		if n, ok := s.shortInt(18); ok {
+			return int64(n)
+		}
+	}
 	b := s.numberBytes()
 	if s.bad {
 		return 0
