@@ -135,18 +135,27 @@ func (w *resilientWatcher) resync(ctx context.Context) (*Response, error) {
 		res.Node, res.Index, res.ClusterID = r.Node, r.Index, r.ClusterID
 	case IsKeyNotFound(err):
 		// etcd's "key not found" carries the index it answered at.
-		var e Error
-		if errors.As(err, &e) {
-			res.Index = e.Index
-		} else if pe := (*Error)(nil); errors.As(err, &pe) && pe != nil {
-			res.Index = pe.Index
-		}
+		res.Index = etcdErrorIndex(err)
 	default:
 		return nil, err
 	}
 	w.afterIndex = res.Index
 	w.inner = nil
 	return res, nil
+}
+
+// etcdErrorIndex returns the Index of the etcd Error in err's chain, given
+// as a value or a pointer; 0 if there is none.
+func etcdErrorIndex(err error) uint64 {
+	var e Error
+	if errors.As(err, &e) {
+		return e.Index
+	}
+	var pe *Error
+	if errors.As(err, &pe) && pe != nil {
+		return pe.Index
+	}
+	return 0
 }
 
 // IsEventIndexCleared reports whether err is etcd's refusal of a watch
