@@ -1,0 +1,130 @@
+package clienttest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/clienttest"
+)
+
+// A test would call clienttest.NewServer(t); a main, or an example, uses
+// Start and Close.
+func Example() {
+	srv, err := clienttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	kapi := client.NewKeysAPI(c)
+
+	ctx, cancel := context.WithTimeout(context.Background(), client.DefaultRequestTimeout)
+	defer cancel()
+	if _, err := kapi.Set(ctx, "/greeting", "hello, etcd", nil); err != nil {
+		log.Fatal(err)
+	}
+	resp, err := kapi.Get(ctx, "/greeting", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s = %q\n", resp.Node.Key, resp.Node.Value)
+
+	_, err = kapi.Get(ctx, "/missing", nil)
+	fmt.Println(err)
+	// Output:
+	// /greeting = "hello, etcd"
+	// 100: Key not found (/missing) [4]
+}
+
+// A manual clock makes TTLs testable without sleeping.
+func ExampleClock() {
+	clock := clienttest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv, err := clienttest.Start(clienttest.WithClock(clock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	kapi := client.NewKeysAPI(c)
+	ctx := context.Background()
+
+	set, err := kapi.Set(ctx, "/lease", "mine", &client.SetOptions{TTL: time.Minute})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("expires", set.Node.Expiration.Format(time.RFC3339), "ttl", set.Node.TTL)
+
+	clock.Advance(time.Minute)
+	ev, err := kapi.Watcher("/lease", &client.WatcherOptions{AfterIndex: set.Index}).Next(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ev.Action, ev.Node.Key, ev.PrevNode.Value)
+	// Output:
+	// expires 2030-01-01T00:01:00Z ttl 60
+	// expire /lease mine
+}
+
+// Members can be made to fail; a client with several endpoints moves on to
+// a healthy one.
+func ExampleMember_Fail() {
+	srv, err := clienttest.Start(clienttest.WithMembers(3), clienttest.WithKeys(map[string]string{"/k": "v"}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Member(0).Fail(http.StatusServiceUnavailable)
+	srv.Member(1).Freeze()
+	defer srv.Member(1).Thaw()
+
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints(), HeaderTimeoutPerRequest: 100 * time.Millisecond})
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.NewKeysAPI(c).Get(context.Background(), "/k", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Node.Value)
+	// Output:
+	// v
+}
+
+// Pre-loaded keys are there before the first request; a key ending in "/"
+// is a directory.
+func ExampleWithKeys() {
+	srv, err := clienttest.Start(clienttest.WithKeys(map[string]string{
+		"/config/port": "8080",
+		"/config/host": "example.org",
+		"/queue/":      "",
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.NewKeysAPI(c).Get(context.Background(), "/", &client.GetOptions{Recursive: true, Sort: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, n := range resp.Node.Nodes {
+		fmt.Println(n.Key, n.Dir, len(n.Nodes))
+	}
+	// Output:
+	// /config true 2
+	// /queue true 0
+}
