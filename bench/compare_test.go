@@ -179,6 +179,27 @@ func compareEtcd(t *testing.T, out io.Writer) {
 	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "CPU/op", big, CPUPerOp, cpu, "ours÷v2.305.35 ≤ 0.5")
 	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "allocs/op", big, AllocsPerOp, count, "")
 	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "ops/s", big, OpsPerSec, count, "")
+
+	fmt.Fprintf(out, "\nTargets of issue 5 (medians of per-round ratios):\n\n")
+	verdict := func(name string, got, limit float64, atLeast bool) {
+		ok := got <= limit
+		if atLeast {
+			ok = got >= limit
+		}
+		word := "missed"
+		if ok {
+			word = "met"
+		}
+		cmp := "≤"
+		if atLeast {
+			cmp = "≥"
+		}
+		fmt.Fprintf(out, "- %s: %.3f× (target %s %.2f×): %s\n", name, got, cmp, limit, word)
+	}
+	verdict("sequential Get ops/s, ours ÷ plain", seq.MedianRatio(NameOurs, NamePlain, OpsPerSec), 0.97, true)
+	verdict("16-goroutine Get ops/s, ours ÷ plain", par.MedianRatio(NameOurs, NamePlain, OpsPerSec), 0.95, true)
+	verdict("allocs per Get, ours ÷ plain+json", seq.MedianRatio(NameOurs, NamePlainJSON, AllocsPerOp), 1.10, false)
+	verdict(fmt.Sprintf("CPU per recursive Get of %d keys, ours ÷ v2.305.35", len(rec.Leaves)), big.MedianRatio(NameOurs, NameUpstream, CPUPerOp), 0.5, false)
 }
 
 // load writes the small key and the keys of b into the member, with their
