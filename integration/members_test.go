@@ -50,7 +50,12 @@ func TestMembers(t *testing.T) {
 		t.Errorf("Add(%s) = %+v, want no name or client URLs before it starts", peerURL, added)
 	}
 
+	// etcd 3.5 joins about 7s slower than 3.4 here: before starting, the
+	// new member asks m0 for its downgrade status, a linearizable read that
+	// times out because m0 alone lacks the quorum of the grown cluster.
+	began := time.Now()
 	m1 := cl.StartJoining(t, name, peerURL, clientURL)
+	t.Logf("%s joined in %v", name, time.Since(began))
 
 	if err := c.Sync(ctx); err != nil {
 		t.Fatalf("Sync() = %v", err)
@@ -79,7 +84,9 @@ func TestMembers(t *testing.T) {
 	}
 	// The other member now looks for m1 at the new URL, so m1 must listen
 	// there before the two-member cluster has a quorum again.
+	began = time.Now()
 	m1.RestartWithPeerURL(t, newPeer)
+	t.Logf("%s back on its new peer URL in %v", name, time.Since(began))
 	list, err = mapi.List(ctx)
 	if err != nil {
 		t.Fatalf("List() after Update = %v", err)
@@ -99,8 +106,10 @@ func TestMembers(t *testing.T) {
 		t.Fatalf("Remove(%s) = %v", added.ID, err)
 	}
 	// A removed member shuts itself down once it learns of its removal.
+	began = time.Now()
 	select {
 	case <-m1.Exited():
+		t.Logf("removed member exited after %v", time.Since(began))
 	case <-time.After(30 * time.Second):
 		t.Errorf("removed member %s still runs 30s after Remove", m1.Name)
 	}
