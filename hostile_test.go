@@ -257,6 +257,21 @@ func TestHostileServer(t *testing.T) {
 			check:   anyErr,
 		},
 		{
+			name:    "switching_protocols_unasked",
+			handler: hijackRaw("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n\x00\x01garbage"),
+			check:   anyErr,
+		},
+		{
+			name:    "negative_content_length",
+			handler: hijackRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n{}"),
+			check:   contains("Content-Length"),
+		},
+		{
+			name:    "conflicting_content_lengths",
+			handler: hijackRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"),
+			check:   contains("Content-Length"),
+		},
+		{
 			name: "informational_then_ok",
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusEarlyHints)
