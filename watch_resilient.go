@@ -52,18 +52,20 @@ type ResilientWatcherOptions struct {
 }
 
 // NewResilientWatcher returns a Watcher for key that, unlike
-// KeysAPI.Watcher, keeps going where a plain watcher fails for good:
+// [KeysAPI].Watcher, keeps going where a plain watcher fails for good:
 //
 //   - When etcd has already dropped the events the watcher needs (it keeps
 //     only the last 1,000), the plain watcher's Next fails with error 401
-//     (see IsEventIndexCleared) on every call. The resilient watcher instead
-//     reads the key with Get (recursively when watching recursively),
-//     returns that state as a Response with Action ActionResync, and
-//     continues with the events after the index of that read. A resync
-//     for a key that does not exist has a nil Node.
+//     (see [IsEventIndexCleared]) on every call. The resilient watcher
+//     instead reads the key with Get (recursively when watching
+//     recursively), returns that state as a Response with Action
+//     [ActionResync], and continues with the events after the index of
+//     that read. A resync for a key that does not exist has a nil Node.
 //   - A long poll with no answer within MaxPollTime is sent again to the
 //     next endpoint, so a frozen member stalls the watch for at most that
-//     long.
+//     long. (Moving to the next endpoint needs kapi to work through a
+//     Client returned by New; over another Client the poll is re-issued
+//     wherever that Client sends it.)
 //
 // Every other error is returned as the plain watcher returns it, and Next
 // can be called again after one. Next returns ctx.Err() once ctx is done.
