@@ -455,6 +455,21 @@ func TestDecodeKeysResponse_leavesHeaderFields(t *testing.T) {
 	}
 }
 
+// TestDecodeKeysResponse_failureLeavesResponse checks that a body that
+// fails half way does not leave a half-filled Response.
+func TestDecodeKeysResponse_failureLeavesResponse(t *testing.T) {
+	for _, body := range []string{`{"action":"get","node":{"key":"/a"},"x":}`, `{"action":"\ud800\"abcd","node":5}`} {
+		res := &Response{Action: "old", Index: 1}
+		want := *res
+		if err := decodeKeysResponseBody([]byte(body), res); err != ErrInvalidJSON {
+			t.Fatalf("decodeKeysResponseBody(%q) = %v, want ErrInvalidJSON", body, err)
+		}
+		if !reflect.DeepEqual(*res, want) {
+			t.Errorf("decodeKeysResponseBody(%q) left %v, want %v", body, dumpResponse(res), dumpResponse(&want))
+		}
+	}
+}
+
 // TestDecodeKeysResponse_bodyNotRetained checks that the result does not
 // alias the caller's body, which the caller may reuse.
 func TestDecodeKeysResponse_bodyNotRetained(t *testing.T) {

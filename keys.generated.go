@@ -30,7 +30,8 @@ type keysDecoder struct {
 // decodeKeysResponseBody decodes body into *res with the semantics of
 // github.com/ugorji/go/codec's JsonHandle, the decoder of the original
 // client, and fails with ErrInvalidJSON on anything that is not valid JSON
-// or that ugorji would refuse. Fields tagged json:"-" are left alone.
+// or that ugorji would refuse, leaving *res as it was. Fields tagged
+// json:"-" are left alone.
 func decodeKeysResponseBody(body []byte, res *Response) error {
 	saved := *res
 	var d keysDecoder
@@ -44,6 +45,8 @@ func decodeKeysResponseBody(body []byte, res *Response) error {
 			return nil
 		}
 	}
+	// Leave nothing half-decoded behind.
+	*res = saved
 	return ErrInvalidJSON
 }
 
