@@ -2,6 +2,8 @@ package clienttest_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -427,4 +429,49 @@ func TestServer_headers(t *testing.T) {
 		assert.NotEmpty(t, resp.Header.Get(h), "header %s", h)
 	}
 	assert.Equal(t, srv.ClusterID(), resp.Header.Get("X-Etcd-Cluster-Id"))
+}
+
+func TestServer_streamWatch(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	ep := srv.Endpoints()[0]
+	resp, err := rawHTTP.Get(ep + "/v2/keys/s?wait=true&stream=true")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for i, v := range []string{"a", "b"} {
+		req, err := http.NewRequest("PUT", ep+"/v2/keys/s", strings.NewReader("value="+v))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		put, err := rawHTTP.Do(req)
+		require.NoError(t, err)
+		put.Body.Close()
+		var ev struct {
+			Action string
+			Node   struct{ Value string }
+		}
+		require.NoError(t, dec.Decode(&ev), "event #%d", i)
+		assert.Equal(t, v, ev.Node.Value, "event #%d value", i)
+	}
+}
+
+func TestServer_historyCleared(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	kapi := client.NewKeysAPI(newClient(t, srv.Endpoints(), client.Config{}))
+	ctx := ctxFor(t, 30*time.Second)
+	first, err := kapi.Set(ctx, "/k", "0", nil)
+	require.NoError(t, err)
+	for i := range 1000 {
+		_, err := kapi.Set(ctx, "/churn", fmt.Sprint(i), nil)
+		require.NoError(t, err)
+	}
+	_, err = kapi.Watcher("/k", &client.WatcherOptions{AfterIndex: first.Index - 1}).Next(ctx)
+	var ce client.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, client.ErrorCodeEventIndexCleared, ce.Code)
+	assert.Equal(t, fmt.Sprintf("the requested history has been cleared [%d/%d]", first.Index+1, first.Index), ce.Cause)
+
+	// The oldest event kept is still served.
+	ev, err := kapi.Watcher("/churn", &client.WatcherOptions{AfterIndex: first.Index}).Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "0", ev.Node.Value)
 }
