@@ -525,8 +525,11 @@ func TestClient_deadlineAwaitingHeaders(t *testing.T) {
 		t.Errorf("pinned = %s, want %s after a deadline awaiting headers", fakePinned(c), ep2)
 	}
 	ft.reset()
-	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
-		t.Fatalf("next Get = %v", err)
+	// Bounded, so a pin left on the frozen member fails instead of hanging.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	if _, err := NewKeysAPI(c).Get(ctx2, "/foo", nil); err != nil {
+		t.Errorf("next Get = %v, want the answer of %s", err, ep2)
 	}
 	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep2)}) {
 		t.Errorf("next Get tried %v, want only %s", got, hostOf(ep2))
@@ -1249,7 +1252,7 @@ func (r *allocReader) Read(p []byte) (int, error) {
 // clientGetAllocs is the measured number of allocations of one Get
 // through allocTransport (go1.26, amd64, also under -race): the
 // test fails when a change makes the hot path allocate more.
-const clientGetAllocs = 14
+const clientGetAllocs = 13
 
 func TestClient_GetAllocs(t *testing.T) {
 	tr := &allocTransport{
@@ -1270,5 +1273,83 @@ func TestClient_GetAllocs(t *testing.T) {
 	t.Logf("one Get allocates %.0f times", got)
 	if got > clientGetAllocs {
 		t.Errorf("one Get allocates %.0f times, want at most %d", got, clientGetAllocs)
+	}
+}
+
+// TestClient_frozenMember uses real sockets: a member that accepts the
+// connection but never answers (like a SIGSTOPped etcd) costs one call its
+// deadline, and the next call goes elsewhere.
+func TestClient_frozenMember(t *testing.T) {
+	frozen := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})
+	alive := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Etcd-Index", "5")
+		w.Write([]byte(okGetBody))
+	})
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := New(Config{Endpoints: []string{frozen.endpoint, alive.endpoint}, Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := c.(*httpClusterClient)
+	fakeForceOrder(t, hc, []string{frozen.endpoint, alive.endpoint})
+	k := NewKeysAPI(c)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := k.Get(ctx, "/foo", nil); err != context.DeadlineExceeded {
+		t.Fatalf("Get on a frozen member = %v, want exactly context.DeadlineExceeded", err)
+	}
+	if n := len(alive.requests()); n != 0 {
+		t.Errorf("the live member got %d requests during the failed call, want 0", n)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	if _, err := k.Get(ctx2, "/foo", nil); err != nil {
+		t.Errorf("next Get = %v, want the live member's answer", err)
+	}
+	if n := len(frozen.requests()); n != 1 {
+		t.Errorf("the frozen member got %d requests, want 1", n)
+	}
+}
+
+// TestClient_oneShotWithCredentials: wrapping actions for basic auth must
+// not turn a one-shot call into a retried one, nor put a watch under the
+// header timeout.
+func TestClient_oneShotWithCredentials(t *testing.T) {
+	ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", "")).on(hostOf(ep2), okGet())
+	c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, ep1, ep2)
+	if _, err := NewKeysAPI(c).Create(context.Background(), "/foo", "v"); err == nil {
+		t.Errorf("Create on a 503 member = nil, want its error")
+	}
+	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1)}) {
+		t.Errorf("Create tried %v, want only %s", got, hostOf(ep1))
+	}
+	ft = newFakeTransport().on(hostOf(ep1), fakeReply{block: true}).on(hostOf(ep2), okGet())
+	c = newFakeClient(t, ft, Config{Username: "u", Password: "p", HeaderTimeoutPerRequest: 10 * time.Millisecond}, ep1, ep2)
+	r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}())
+	if err != context.DeadlineExceeded {
+		t.Errorf("Watcher.Next with credentials = %v, %v, want to wait past the header timeout until the deadline", r, err)
+	}
+}
+
+// TestClient_GetVersion_endpointPath: the version path goes below the
+// endpoint's own path.
+func TestClient_GetVersion_endpointPath(t *testing.T) {
+	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}`))
+	})
+	v, err := keysHTTPClient(t, s.endpoint).GetVersion(context.Background())
+	if err != nil || v.Server != "3.4.23" || v.Cluster != "3.4.0" {
+		t.Fatalf("GetVersion() = %v, %v, want 3.4.23/3.4.0", v, err)
+	}
+	if r := s.requests(); len(r) != 1 || r[0].Method != "GET" || r[0].RequestURI != "/version" {
+		t.Errorf("GetVersion sent %+v, want GET /proxy/version", r)
 	}
 }

@@ -170,7 +170,7 @@ func (f *fakeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.ContentLength = -1
 	}
 	if reply.bodyBlock {
-		body = &fakeBlockingBody{done: req.Context().Done(), err: req.Context().Err}
+		body = &fakeBlockingBody{done: req.Context().Done()}
 	}
 	resp.Body = f.track(body)
 	return resp, nil
@@ -193,15 +193,19 @@ func (b *fakeTrackedBody) Close() error {
 	return b.ReadCloser.Close()
 }
 
-// fakeBlockingBody is a body whose bytes never come.
+// fakeBlockingBody is a body whose bytes never come. When the request is
+// cancelled, Read fails with a transport-style error rather than the
+// context's, as real connections do, so the client must report ctx.Err()
+// itself.
 type fakeBlockingBody struct {
 	done <-chan struct{}
-	err  func() error
 }
+
+var errFakeBodyAborted = errors.New("fake: read on closed connection")
 
 func (b *fakeBlockingBody) Read([]byte) (int, error) {
 	<-b.done
-	return 0, b.err()
+	return 0, errFakeBodyAborted
 }
 
 func (b *fakeBlockingBody) Close() error { return nil }
