@@ -297,11 +297,10 @@ func (m *Member) start() error {
 	// Pdeathsig makes the kernel kill etcd when the test binary dies, so no
 	// server outlives a crashed or killed test run.
 	//
-	// Setpgid gives each member its own process group. In a shared group
-	// that has no parent outside it (the usual case for a backgrounded
-	// go test), the exit of any process in the group makes the kernel send
-	// SIGHUP and SIGCONT to every stopped member: a member frozen by Stop
-	// would thaw the moment another test's member exits.
+	// Setpgid keeps members out of the test's process group, so signals
+	// meant for that group (Ctrl-C at a terminal) reach the test binary
+	// only; the harness alone decides when a member stops, and Pdeathsig
+	// ends the members if the test binary dies of that signal.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", m.Name, err)
