@@ -44,6 +44,8 @@ const (
 	startAttempts = 4
 
 	logTailLines = 40
+
+	startMarker = "=== etcdtest: starting "
 )
 
 // Binary returns the path of the etcd binary to test against: $ETCD_BIN if
@@ -202,7 +204,9 @@ func (c *Cluster) tryStart(t testing.TB, n int) ([]*Member, error) {
 		}
 	}
 	for _, m := range members {
-		if err := m.waitReady(); err != nil {
+		// Every member is watched while one is awaited: a member that
+		// lost its port exits, and the others then never get a quorum.
+		if err := m.waitReady(members...); err != nil {
 			stopAll(members)
 			return nil, err
 		}
@@ -290,7 +294,7 @@ func (m *Member) start() error {
 		return err
 	}
 	defer logf.Close()
-	fmt.Fprintf(logf, "=== etcdtest: starting %s at %s\n", m.Name, time.Now().Format(time.RFC3339Nano))
+	fmt.Fprintf(logf, "%s%s at %s\n", startMarker, m.Name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(bin(m), m.args[1:]...)
 	cmd.Stdout = logf
 	cmd.Stderr = logf
@@ -320,24 +324,22 @@ func (m *Member) start() error {
 // that Restart needs nothing but the member.
 func bin(m *Member) string { return m.args[0] }
 
-// waitReady waits until the member answers GET /v2/keys/ and knows a leader,
-// or fails early when the process exits.
-func (m *Member) waitReady() error {
-	m.mu.Lock()
-	done := m.done
-	m.mu.Unlock()
+// waitReady waits until the member answers GET /v2/keys/ and knows a leader.
+// It fails early when its process, or that of any member in also, exits.
+func (m *Member) waitReady(also ...*Member) error {
+	watch := append([]*Member{m}, also...)
 	hc := probeClient
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		select {
-		case <-done:
-			log := tail(m.LogFile, logTailLines)
-			err := fmt.Errorf("member %s exited before it was ready; last lines of its log:\n%s", m.Name, log)
-			if strings.Contains(log, "address already in use") {
+		for _, w := range watch {
+			if w.Running() {
+				continue
+			}
+			err := fmt.Errorf("member %s exited before %s was ready; last lines of its log:\n%s", w.Name, m.Name, tail(w.LogFile, logTailLines))
+			if strings.Contains(lastRun(w.LogFile), "address already in use") {
 				return fmt.Errorf("%w: %w", errPortTaken, err)
 			}
 			return err
-		default:
 		}
 		if ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
 			return nil
@@ -389,6 +391,16 @@ func (m *Member) stop() {
 	}
 	cmd.Process.Kill()
 	<-done
+}
+
+// lastRun returns the log of a member's latest start: the log file keeps
+// every run, each opened by a startMarker line.
+func lastRun(path string) string {
+	b, _ := os.ReadFile(path)
+	if i := bytes.LastIndex(b, []byte(startMarker)); i >= 0 {
+		b = b[i:]
+	}
+	return string(b)
 }
 
 // tail returns the last n lines of a file, or a note saying why it cannot.

@@ -1,7 +1,9 @@
 package etcdtest
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -127,5 +129,28 @@ func TestMember_StopCont(t *testing.T) {
 	}
 	if err := syscall.Kill(pid, 0); err == nil {
 		t.Errorf("pid %d still exists after stop of a frozen member", pid)
+	}
+}
+
+// TestStart_portTaken checks the detection behind Start's retry: a member
+// whose port is taken exits, and waitReady reports errPortTaken.
+func TestStart_portTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ports, err := freePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Cluster{bin: Binary(t)}
+	m := c.newMember(t, "m0", l.Addr().(*net.TCPAddr).Port, ports[0])
+	m.args = c.memberArgs(m, "m0="+m.PeerURL, "new", "port-taken")
+	if err := m.start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.waitReady(); !errors.Is(err, errPortTaken) {
+		t.Errorf("waitReady() with the client port taken = %v, want errPortTaken", err)
 	}
 }
