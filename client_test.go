@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/seed26e043ee/client/version"
+	"go.uber.org/goleak"
 )
 
 // Endpoints of the fake cluster; fakeTransport keys its script by host.
@@ -989,6 +990,7 @@ func TestClient_Sync(t *testing.T) {
 
 func TestClient_AutoSync(t *testing.T) {
 	t.Run("context_end", func(t *testing.T) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 		ft := newFakeTransport()
 		ft.handler = clusterMembersHandler([]string{ep1}, 0, 200)
 		c := newFakeClient(t, ft, Config{}, ep1)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // keysWireServer starts a server below /proxy that answers every keys
@@ -704,12 +706,18 @@ func TestWatcher_recursive(t *testing.T) {
 func TestWatcher_cancelWhileBlocked(t *testing.T) {
 	for _, deadline := range []bool{false, true} {
 		t.Run(fmt.Sprintf("deadline=%v", deadline), func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent()
 			arrived := make(chan struct{}, 1)
 			s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
 				arrived <- struct{}{}
 				<-r.Context().Done()
 			})
-			k := NewKeysAPI(keysHTTPClient(t, s.endpoint))
+			tr := &http.Transport{}
+			c, err := New(Config{Endpoints: []string{s.endpoint}, Transport: tr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := NewKeysAPI(c)
 			var (
 				ctx    context.Context
 				cancel context.CancelFunc
@@ -741,6 +749,10 @@ func TestWatcher_cancelWhileBlocked(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("Next did not return after the context ended")
 			}
+			// Once the connections are gone, nothing of the watch may run.
+			tr.CloseIdleConnections()
+			s.Close()
+			goleak.VerifyNone(t, ignore)
 		})
 	}
 }
