@@ -34,6 +34,8 @@ func diffScenarios() []scenario {
 		{name: "get_head", steps: []step{put("/v2/keys/foo", "value=bar"), {method: "HEAD", path: "/v2/keys/foo"}, {method: "HEAD", path: "/v2/keys/nope"}}},
 		{name: "values_escaped", steps: []step{put("/v2/keys/v", "value=%3Ca%3E%26%22q%22%5Cn%0A%C3%A9%E2%80%A8%F0%9F%98%80"), get("/v2/keys/v")}},
 		{name: "keys_escaped", steps: []step{put("/v2/keys/sp%20ace/%C3%A9t%C3%A9", "value=1"), get("/v2/keys/sp%20ace?recursive=true")}},
+		{name: "trailing_slash_key", steps: []step{put("/v2/keys/foo/", "value=1"), get("/v2/keys/foo/"), del("/v2/keys/foo/")}},
+		{name: "get_quorum_missing", steps: []step{get("/v2/keys/nope?quorum=true")}},
 		{name: "unclean_path_redirect", steps: []step{put("/v2/keys/foo", "value=1"), get("/v2/keys/a/../foo")},
 			// etcd 3.5.35 is built with a Go whose ServeMux redirects
 			// unclean paths with 307 instead of 301.
@@ -62,6 +64,7 @@ func diffScenarios() []scenario {
 		{name: "delete_dir_not_empty", steps: []step{put("/v2/keys/d/k", "value=1"), del("/v2/keys/d?dir=true")}},
 		{name: "delete_dir_recursive", steps: []step{put("/v2/keys/d/k", "value=1"), put("/v2/keys/d/e/f", "value=2"), del("/v2/keys/d?recursive=true"), get("/v2/keys/d/k")}},
 		{name: "delete_key_with_dir_flag", steps: []step{put("/v2/keys/foo", "value=1"), del("/v2/keys/foo?dir=true")}},
+		{name: "delete_key_recursive", steps: []step{put("/v2/keys/foo", "value=1"), del("/v2/keys/foo?recursive=true")}},
 		{name: "delete_root", steps: []step{get("/v2/keys/"), del("/v2/keys/"), del("/v2/keys/?recursive=true")}},
 		{name: "cad_value_ok", steps: []step{put("/v2/keys/foo", "value=baz"), del("/v2/keys/foo?prevValue=baz")}},
 		{name: "cad_value_fail", steps: []step{put("/v2/keys/foo", "value=baz"), del("/v2/keys/foo?prevValue=nope")}},
@@ -93,6 +96,7 @@ func diffScenarios() []scenario {
 		{name: "inorder", steps: []step{post("/v2/keys/q", "value=j1"), post("/v2/keys/q", "value=j2"), get("/v2/keys/q?sorted=true")}},
 		{name: "inorder_ttl", steps: []step{post("/v2/keys/q", "value=j1&ttl=1000")}},
 		{name: "inorder_under_key", steps: []step{put("/v2/keys/q", "value=1"), post("/v2/keys/q", "value=j1")}},
+		{name: "inorder_root", steps: []step{post("/v2/keys/", "value=r"), get("/v2/keys/?sorted=true")}},
 		{name: "inorder_dir", steps: []step{post("/v2/keys/q?dir=true", "")}},
 
 		// TTLs and refresh.
@@ -187,6 +191,18 @@ func diffScenarios() []scenario {
 			put("/v2/keys/foo", "value=1"),
 			{method: "GET", path: "/v2/keys/foo?wait=true", then: []step{del("/v2/keys/foo?prevValue=1")}},
 		}},
+		{name: "watch_future_index", steps: []step{
+			put("/v2/keys/foo", "value=0"),
+			{method: "GET", path: "/v2/keys/foo?wait=true&waitIndex={i+2}", then: []step{put("/v2/keys/foo", "value=1"), put("/v2/keys/foo", "value=2")}},
+		}},
+		{name: "watch_root_recursive", steps: []step{
+			get("/v2/keys/"),
+			{method: "GET", path: "/v2/keys/?wait=true&recursive=true", then: []step{put("/v2/keys/a/b/c", "value=1")}},
+		}},
+		{name: "watch_expire_recursive", steps: []step{
+			put("/v2/keys/d/t", "value=x&ttl=1"),
+			{method: "GET", path: "/v2/keys/d?wait=true&recursive=true"},
+		}},
 		{name: "watch_cleared", steps: []step{
 			put("/v2/keys/foo", "value=0"),
 			{method: "PUT", path: "/v2/keys/churn", body: "value={n}", repeat: 1005},
@@ -214,6 +230,15 @@ func diffScenarios() []scenario {
 		{name: "member_update_bad", steps: []step{get("/v2/keys/"), jsonReq("PUT", "/v2/members/zz", `{"peerURLs":["http://127.0.0.1:1"]}`), jsonReq("PUT", "/v2/members/{id}", `{"peerURLs":["bad"]}`)}},
 		{name: "member_add_ok", steps: []step{get("/v2/keys/"), jsonReq("POST", "/v2/members", `{"peerURLs":[" http://127.0.0.1:2 ","http://127.0.0.1:1"]}`)}},
 		{name: "members_method_not_allowed", steps: []step{get("/v2/keys/"), {method: "PATCH", path: "/v2/members"}}},
+		{name: "cluster_of_three", members: 3, steps: []step{
+			put("/v2/keys/foo", "value=1"),
+			{method: "GET", path: "/v2/keys/foo", ep: 1},
+			{method: "GET", path: "/v2/keys/foo?quorum=true", ep: 2},
+			{method: "GET", path: "/v2/members", ep: 1},
+			{method: "GET", path: "/v2/members/leader", ep: 2},
+			{method: "PUT", path: "/v2/keys/foo?prevValue=1", body: "value=2", ep: 2},
+			{method: "GET", path: "/v2/keys/foo?wait=true&waitIndex={i+1}", ep: 1},
+		}},
 		{name: "version", steps: []step{get("/v2/keys/"), get("/version")},
 			// Each etcd names its own version; clienttest names 3.4.23.
 			diff35: map[int]string{1: `200 {"etcdserver":"{version}","etcdcluster":"3.5.0"}`}},

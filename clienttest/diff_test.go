@@ -32,6 +32,7 @@ type step struct {
 	ctype  string // Content-Type of the body; form-encoded when empty
 	body   string
 	auth   string // "user:password" for basic auth
+	ep     int    // which member to ask, in start order
 
 	// then runs after this step's response headers arrived and before its
 	// body is read: the writes a waiting watch should see.
@@ -46,6 +47,8 @@ type scenario struct {
 	steps []step
 	// realSetup runs against real etcd only, uncompared, before the steps.
 	realSetup []step
+	// members is the cluster size (default 1); the fake gets WithMembers.
+	members int
 	// opts configure the clienttest server.
 	opts []clienttest.Option
 	// diff35 documents where etcd 3.5 answers differently from 3.4 (which
@@ -77,7 +80,7 @@ type answer struct {
 // target is one server under comparison.
 type target struct {
 	name      string
-	url       string
+	urls      []string
 	memberURL []string // URLs of the server's own members, replaced by "<url>"
 	peer      string   // {peer}: the first member's peer URL
 	id        string   // {id}: the first member's id
@@ -116,7 +119,7 @@ func (tg *target) do(t *testing.T, s step) []answer {
 	var thenAnswers []answer
 	for i := range n {
 		body := strings.ReplaceAll(tg.expand(t, s.body), "{n}", strconv.Itoa(i))
-		req, err := http.NewRequest(s.method, tg.url+tg.expand(t, s.path), strings.NewReader(body))
+		req, err := http.NewRequest(s.method, tg.urls[s.ep]+tg.expand(t, s.path), strings.NewReader(body))
 		if err != nil {
 			t.Fatalf("%s: NewRequest(%s %s): %v", tg.name, s.method, s.path, err)
 		}
@@ -326,14 +329,15 @@ func flatten(s step) []step {
 // listed in sc.diff35 are checked against that list instead.
 func runScenario(t *testing.T, sc scenario, version string) {
 	is35 := !strings.HasPrefix(version, "3.4.")
-	cl := etcdtest.Start(t, 1)
+	n := max(sc.members, 1)
+	cl := etcdtest.Start(t, n)
 	waitClusterVersion(t, cl.Endpoints()[0])
-	srv := clienttest.NewServer(t, sc.opts...)
-	real := &target{name: "etcd", url: cl.Endpoints()[0], peer: cl.Members[0].PeerURL, id: leaderID(t, cl.Endpoints()[0])}
+	srv := clienttest.NewServer(t, append(sc.opts, clienttest.WithMembers(n))...)
+	real := &target{name: "etcd", urls: cl.Endpoints(), peer: cl.Members[0].PeerURL, id: leaderID(t, cl.Endpoints()[0])}
 	for _, m := range cl.Members {
 		real.memberURL = append(real.memberURL, m.ClientURL, m.PeerURL)
 	}
-	fake := &target{name: "clienttest", url: srv.Endpoints()[0], peer: srv.Member(0).PeerURLs()[0], id: srv.Member(0).ID()}
+	fake := &target{name: "clienttest", urls: srv.Endpoints(), peer: srv.Member(0).PeerURLs()[0], id: srv.Leader().ID()}
 	for _, m := range srv.Members() {
 		fake.memberURL = append(fake.memberURL, m.URL())
 		fake.memberURL = append(fake.memberURL, m.PeerURLs()...)

@@ -25,6 +25,8 @@
 //
 // Differences from etcd: an unsorted directory listing comes back sorted
 // (etcd's order is random, so this is one of its possible answers),
-// X-Raft-Index counts differently, X-Raft-Term is always 2, and the /v2/auth
-// API is not served.
+// X-Raft-Index counts differently, X-Raft-Term is always 2, the /v2/auth,
+// /v2/stats and /v2/machines APIs are not served (basic auth comes from
+// [WithBasicAuth] instead), and a member added through the members API is
+// only a record: no process joins.
 package clienttest

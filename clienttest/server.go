@@ -220,7 +220,9 @@ func (s *Server) Members() []*Member {
 func (s *Server) Member(i int) *Member { return s.Members()[i] }
 
 // SetLeader makes m the member that answers as leader. With nil, there is
-// no leader: /v2/members/leader answers 503 and /health false.
+// no leader: /v2/members/leader answers 503 and /health false, while the
+// keys API goes on answering (use Member.Fail for a member that cannot
+// reach consensus).
 func (s *Server) SetLeader(m *Member) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
