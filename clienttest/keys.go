@@ -269,12 +269,7 @@ func (m *Member) serveWatch(w http.ResponseWriter, r *http.Request, kr *keyReque
 const raftTerm = "2"
 
 func writeStoreError(w http.ResponseWriter, e *storeError) {
-	h := w.Header()
-	h.Add("X-Etcd-Index", strconv.FormatUint(e.Index, 10))
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(e.status())
-	b, _ := json.Marshal(e)
-	w.Write(append(b, '\n'))
+	writeStoreErrorStatus(w, e, e.status())
 }
 
 // allowMethod answers 405 like etcd for methods outside the list.
