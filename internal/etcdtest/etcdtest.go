@@ -49,8 +49,9 @@ const (
 )
 
 // Binary returns the path of the etcd binary to test against: $ETCD_BIN if
-// set, else "etcd" looked up in $PATH. Without one the test is skipped with a
-// line saying how to get one, or fails when CI=true.
+// set (best absolute, since go test runs each package in its own
+// directory), else "etcd" looked up in $PATH. Without one the test is
+// skipped with a line saying how to get one, or fails when CI=true.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("ETCD_BIN"); p != "" {
