@@ -23,17 +23,17 @@ import (
 
 // Endpoints of the fake cluster; fakeTransport keys its script by host.
 const (
-	ep1 = "http://127.0.0.1:1"
-	ep2 = "http://127.0.0.1:2"
-	ep3 = "http://127.0.0.1:3"
-	ep4 = "http://127.0.0.1:4"
+	clusterEP1 = "http://127.0.0.1:1"
+	clusterEP2 = "http://127.0.0.1:2"
+	clusterEP3 = "http://127.0.0.1:3"
+	clusterEP4 = "http://127.0.0.1:4"
 )
 
-func hostOf(ep string) string { return strings.TrimPrefix(ep, "http://") }
+func clusterHost(ep string) string { return strings.TrimPrefix(ep, "http://") }
 
-const okGetBody = `{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":4,"createdIndex":4}}`
+const clusterOKGetBody = `{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":4,"createdIndex":4}}`
 
-func okGet() fakeReply { return fakeJSON(200, okGetBody, "5") }
+func clusterOKGet() fakeReply { return fakeJSON(200, clusterOKGetBody, "5") }
 
 func TestErrorTexts(t *testing.T) {
 	tests := []struct {
@@ -67,7 +67,7 @@ func TestNew_errors(t *testing.T) {
 	}{
 		{"nil", nil, func(err error) bool { return err == ErrNoEndpoints }},
 		{"empty", []string{}, func(err error) bool { return err == ErrNoEndpoints }},
-		{"unparsable", []string{ep1, "http://[::1"}, func(err error) bool {
+		{"unparsable", []string{clusterEP1, "http://[::1"}, func(err error) bool {
 			var ue *url.Error
 			return errors.As(err, &ue) && ue.URL == "http://[::1"
 		}},
@@ -87,7 +87,7 @@ func TestNew_errors(t *testing.T) {
 }
 
 func TestNew_defaults(t *testing.T) {
-	c, err := New(Config{Endpoints: []string{ep1}})
+	c, err := New(Config{Endpoints: []string{clusterEP1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestDefaultCheckRedirect(t *testing.T) {
 // TestNew_shuffle: over many clients, every endpoint is sometimes first,
 // so clients spread over the members.
 func TestNew_shuffle(t *testing.T) {
-	eps := []string{ep1, ep2, ep3}
+	eps := []string{clusterEP1, clusterEP2, clusterEP3}
 	first := map[string]int{}
 	for range 300 {
 		c, err := New(Config{Endpoints: eps, Transport: newFakeTransport()})
@@ -142,7 +142,7 @@ func TestNew_shuffle(t *testing.T) {
 			t.Errorf("%s was never first in 300 clients: %v", ep, first)
 		}
 	}
-	if eps[0] != ep1 || eps[1] != ep2 {
+	if eps[0] != clusterEP1 || eps[1] != clusterEP2 {
 		t.Errorf("New shuffled the caller's slice: %v", eps)
 	}
 
@@ -163,52 +163,52 @@ func TestNew_shuffle(t *testing.T) {
 
 func TestClient_Endpoints(t *testing.T) {
 	ft := newFakeTransport()
-	c := newFakeClient(t, ft, Config{}, ep1, ep2)
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 	got := c.Endpoints()
-	if !slices.Equal(got, []string{ep1, ep2}) {
-		t.Fatalf("Endpoints() = %v, want [%s %s]", got, ep1, ep2)
+	if !slices.Equal(got, []string{clusterEP1, clusterEP2}) {
+		t.Fatalf("Endpoints() = %v, want [%s %s]", got, clusterEP1, clusterEP2)
 	}
 	got[0] = "http://changed:1"
-	if again := c.Endpoints(); again[0] != ep1 {
+	if again := c.Endpoints(); again[0] != clusterEP1 {
 		t.Errorf("Endpoints() after changing the returned slice = %v, want a fresh copy", again)
 	}
 }
 
 func TestClient_SetEndpoints(t *testing.T) {
 	ft := newFakeTransport()
-	c := newFakeClient(t, ft, Config{}, ep1, ep2)
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 	c.state.Load().pinned.Store(1)
 
-	for _, bad := range [][]string{nil, {}, {ep3, "http://[::1"}} {
+	for _, bad := range [][]string{nil, {}, {clusterEP3, "http://[::1"}} {
 		if err := c.SetEndpoints(bad); err == nil {
 			t.Errorf("SetEndpoints(%q) = nil, want an error", bad)
 		}
-		if got := c.Endpoints(); !slices.Equal(got, []string{ep1, ep2}) || fakePinned(c) != ep2 {
-			t.Errorf("after failed SetEndpoints(%q): Endpoints() = %v pinned %s, want the old list pinned at %s", bad, got, fakePinned(c), ep2)
+		if got := c.Endpoints(); !slices.Equal(got, []string{clusterEP1, clusterEP2}) || fakePinned(c) != clusterEP2 {
+			t.Errorf("after failed SetEndpoints(%q): Endpoints() = %v pinned %s, want the old list pinned at %s", bad, got, fakePinned(c), clusterEP2)
 		}
 	}
 	if err := c.SetEndpoints(nil); err != ErrNoEndpoints {
 		t.Errorf("SetEndpoints(nil) = %v, want ErrNoEndpoints", err)
 	}
 
-	in := []string{ep3, ep4}
+	in := []string{clusterEP3, clusterEP4}
 	if err := c.SetEndpoints(in); err != nil {
 		t.Fatalf("SetEndpoints(%v) = %v", in, err)
 	}
 	got := c.Endpoints()
-	if !slices.Equal(slices.Sorted(slices.Values(got)), []string{ep3, ep4}) {
+	if !slices.Equal(slices.Sorted(slices.Values(got)), []string{clusterEP3, clusterEP4}) {
 		t.Errorf("Endpoints() = %v, want %v in some order", got, in)
 	}
 	if fakePinned(c) != got[0] {
 		t.Errorf("pinned = %s after SetEndpoints, want the first entry %s", fakePinned(c), got[0])
 	}
 
-	ft.on(hostOf(got[0]), okGet())
+	ft.on(clusterHost(got[0]), clusterOKGet())
 	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 		t.Fatalf("Get after SetEndpoints = %v", err)
 	}
-	if h := ft.hosts(); !slices.Equal(h, []string{hostOf(got[0])}) {
-		t.Errorf("Get after SetEndpoints went to %v, want [%s]", h, hostOf(got[0]))
+	if h := ft.hosts(); !slices.Equal(h, []string{clusterHost(got[0])}) {
+		t.Errorf("Get after SetEndpoints went to %v, want [%s]", h, clusterHost(got[0]))
 	}
 }
 
@@ -217,10 +217,10 @@ func TestClient_SetEndpoints(t *testing.T) {
 func TestClient_failoverOrder(t *testing.T) {
 	for pin := range 4 {
 		t.Run(fmt.Sprintf("pinned=%d", pin), func(t *testing.T) {
-			eps := []string{ep1, ep2, ep3, ep4}
+			eps := []string{clusterEP1, clusterEP2, clusterEP3, clusterEP4}
 			ft := newFakeTransport()
 			for _, ep := range eps {
-				ft.on(hostOf(ep), fakeReply{err: fmt.Errorf("refused by %s", ep)})
+				ft.on(clusterHost(ep), fakeReply{err: fmt.Errorf("refused by %s", ep)})
 			}
 			c := newFakeClient(t, ft, Config{}, eps...)
 			c.state.Load().pinned.Store(int64(pin))
@@ -230,7 +230,7 @@ func TestClient_failoverOrder(t *testing.T) {
 			var wantErrs []string
 			for k := range 4 {
 				ep := eps[(pin+k)%4]
-				want = append(want, hostOf(ep))
+				want = append(want, clusterHost(ep))
 				wantErrs = append(wantErrs, "refused by "+ep)
 			}
 			if got := ft.hosts(); !slices.Equal(got, want) {
@@ -264,35 +264,35 @@ func TestClient_pinning(t *testing.T) {
 		wantPinned string
 		wantErr    func(error) bool
 	}{
-		{name: "pinned_ok", replies: map[string]fakeReply{ep1: okGet(), ep2: okGet()},
-			wantHosts: []string{ep1}, wantPinned: ep1},
-		{name: "503_then_ok", replies: map[string]fakeReply{ep1: fakeJSON(503, "", ""), ep2: okGet()},
-			wantHosts: []string{ep1, ep2}, wantPinned: ep2},
-		{name: "500_502_then_ok", replies: map[string]fakeReply{ep1: fakeJSON(500, "", ""), ep2: fakeJSON(502, "", ""), ep3: okGet()},
-			wantHosts: []string{ep1, ep2, ep3}, wantPinned: ep3},
-		{name: "refused_then_ok", replies: map[string]fakeReply{ep1: {err: errFakeRefused}, ep2: okGet()},
-			wantHosts: []string{ep1, ep2}, wantPinned: ep2},
-		{name: "404_wins", replies: map[string]fakeReply{ep1: fakeFixtureReply(t, "get_missing"), ep2: okGet()},
-			wantHosts: []string{ep1}, wantPinned: ep1, wantErr: IsKeyNotFound},
-		{name: "503_then_412_wins_and_pins", replies: map[string]fakeReply{ep1: fakeJSON(503, "", ""), ep2: fakeFixtureReply(t, "cas_fail"), ep3: okGet()},
-			wantHosts: []string{ep1, ep2}, wantPinned: ep2, wantErr: func(err error) bool { e, ok := err.(Error); return ok && e.Code == 101 }},
-		{name: "3xx_without_location_is_failure", replies: map[string]fakeReply{ep1: fakeJSON(307, "", ""), ep2: okGet()},
-			wantHosts: []string{ep1, ep2}, wantPinned: ep2},
+		{name: "pinned_ok", replies: map[string]fakeReply{clusterEP1: clusterOKGet(), clusterEP2: clusterOKGet()},
+			wantHosts: []string{clusterEP1}, wantPinned: clusterEP1},
+		{name: "503_then_ok", replies: map[string]fakeReply{clusterEP1: fakeJSON(503, "", ""), clusterEP2: clusterOKGet()},
+			wantHosts: []string{clusterEP1, clusterEP2}, wantPinned: clusterEP2},
+		{name: "500_502_then_ok", replies: map[string]fakeReply{clusterEP1: fakeJSON(500, "", ""), clusterEP2: fakeJSON(502, "", ""), clusterEP3: clusterOKGet()},
+			wantHosts: []string{clusterEP1, clusterEP2, clusterEP3}, wantPinned: clusterEP3},
+		{name: "refused_then_ok", replies: map[string]fakeReply{clusterEP1: {err: errFakeRefused}, clusterEP2: clusterOKGet()},
+			wantHosts: []string{clusterEP1, clusterEP2}, wantPinned: clusterEP2},
+		{name: "404_wins", replies: map[string]fakeReply{clusterEP1: fakeFixtureReply(t, "get_missing"), clusterEP2: clusterOKGet()},
+			wantHosts: []string{clusterEP1}, wantPinned: clusterEP1, wantErr: IsKeyNotFound},
+		{name: "503_then_412_wins_and_pins", replies: map[string]fakeReply{clusterEP1: fakeJSON(503, "", ""), clusterEP2: fakeFixtureReply(t, "cas_fail"), clusterEP3: clusterOKGet()},
+			wantHosts: []string{clusterEP1, clusterEP2}, wantPinned: clusterEP2, wantErr: func(err error) bool { e, ok := err.(Error); return ok && e.Code == 101 }},
+		{name: "3xx_without_location_is_failure", replies: map[string]fakeReply{clusterEP1: fakeJSON(307, "", ""), clusterEP2: clusterOKGet()},
+			wantHosts: []string{clusterEP1, clusterEP2}, wantPinned: clusterEP2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ft := newFakeTransport()
 			for ep, r := range tc.replies {
-				ft.on(hostOf(ep), r)
+				ft.on(clusterHost(ep), r)
 			}
-			c := newFakeClient(t, ft, Config{}, ep1, ep2, ep3)
+			c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2, clusterEP3)
 			_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 			if tc.wantErr == nil && err != nil || tc.wantErr != nil && !tc.wantErr(err) {
 				t.Errorf("Get = %v", err)
 			}
 			var want []string
 			for _, ep := range tc.wantHosts {
-				want = append(want, hostOf(ep))
+				want = append(want, clusterHost(ep))
 			}
 			if got := ft.hosts(); !slices.Equal(got, want) {
 				t.Errorf("hosts tried = %v, want %v", got, want)
@@ -303,8 +303,8 @@ func TestClient_pinning(t *testing.T) {
 			// The next call goes straight to the pinned member.
 			ft.reset()
 			NewKeysAPI(c).Get(context.Background(), "/foo", nil)
-			if got := ft.hosts(); len(got) == 0 || got[0] != hostOf(tc.wantPinned) {
-				t.Errorf("next call tried %v first, want %s", got, hostOf(tc.wantPinned))
+			if got := ft.hosts(); len(got) == 0 || got[0] != clusterHost(tc.wantPinned) {
+				t.Errorf("next call tried %v first, want %s", got, clusterHost(tc.wantPinned))
 			}
 			if n := ft.open.Load(); n != 0 {
 				t.Errorf("%d response bodies left open", n)
@@ -317,11 +317,11 @@ func TestClient_pinning(t *testing.T) {
 // failure and the whole message.
 func TestClient_clusterErrorContents(t *testing.T) {
 	ft := newFakeTransport().
-		on(hostOf(ep1), fakeJSON(500, `{"errorCode":300,"message":"Raft Internal Error"}`, "")).
-		on(hostOf(ep2), fakeJSON(503, "", "")).
-		on(hostOf(ep3), fakeJSON(502, "", "")).
-		on(hostOf(ep4), fakeReply{err: errFakeRefused})
-	c := newFakeClient(t, ft, Config{}, ep1, ep2, ep3, ep4)
+		on(clusterHost(clusterEP1), fakeJSON(500, `{"errorCode":300,"message":"Raft Internal Error"}`, "")).
+		on(clusterHost(clusterEP2), fakeJSON(503, "", "")).
+		on(clusterHost(clusterEP3), fakeJSON(502, "", "")).
+		on(clusterHost(clusterEP4), fakeReply{err: errFakeRefused})
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2, clusterEP3, clusterEP4)
 	_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 	ce, ok := err.(*ClusterError)
 	if !ok {
@@ -357,12 +357,12 @@ func TestClient_clusterErrorContents(t *testing.T) {
 // TestClient_clusterErrorStatusTexts: every other 5xx names its status.
 func TestClient_clusterErrorStatusTexts(t *testing.T) {
 	for _, code := range []int{500, 501, 502, 503, 504, 505, 507, 599} {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(code, "", ""))
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(code, "", ""))
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
-		want := fmt.Sprintf("client: etcd member %s returns server error [%s]", ep1, http.StatusText(code))
+		want := fmt.Sprintf("client: etcd member %s returns server error [%s]", clusterEP1, http.StatusText(code))
 		if code == 500 || code == 503 {
-			want = "client: etcd member " + ep1 + " has no leader"
+			want = "client: etcd member " + clusterEP1 + " has no leader"
 		}
 		ce, ok := err.(*ClusterError)
 		if !ok || len(ce.Errors) != 1 || ce.Errors[0].Error() != want {
@@ -419,57 +419,57 @@ func TestClient_oneShot(t *testing.T) {
 		{"request_error", fakeReply{err: errFakeRefused}, func(err error) bool { return err == errFakeRefused }},
 		{"503", fakeJSON(503, "", ""), func(err error) bool {
 			_, isCE := err.(*ClusterError)
-			return !isCE && err != nil && err.Error() == "client: etcd member "+ep2+" has no leader"
+			return !isCE && err != nil && err.Error() == "client: etcd member "+clusterEP2+" has no leader"
 		}},
 		{"502", fakeJSON(502, "", ""), func(err error) bool {
 			_, isCE := err.(*ClusterError)
-			return !isCE && err != nil && err.Error() == "client: etcd member "+ep2+" returns server error [Bad Gateway]"
+			return !isCE && err != nil && err.Error() == "client: etcd member "+clusterEP2+" returns server error [Bad Gateway]"
 		}},
 	}
 	for _, cl := range calls {
 		for _, f := range failures {
 			t.Run(cl.name+"/"+f.name, func(t *testing.T) {
-				ft := newFakeTransport().on(hostOf(ep2), f.reply).on(hostOf(ep3), okGet()).on(hostOf(ep1), okGet())
-				c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Millisecond}}, ep1, ep2, ep3)
+				ft := newFakeTransport().on(clusterHost(clusterEP2), f.reply).on(clusterHost(clusterEP3), clusterOKGet()).on(clusterHost(clusterEP1), clusterOKGet())
+				c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{MaxAttempts: 5, InitialBackoff: time.Millisecond}}, clusterEP1, clusterEP2, clusterEP3)
 				c.state.Load().pinned.Store(1)
 				err := cl.call(context.Background(), NewKeysAPI(c))
 				if !f.wantErr(err) {
-					t.Errorf("%s = %T %v, want the raw failure of %s", cl.name, err, err, ep2)
+					t.Errorf("%s = %T %v, want the raw failure of %s", cl.name, err, err, clusterEP2)
 				}
-				if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep2)}) {
-					t.Errorf("hosts tried = %v, want only %s", got, hostOf(ep2))
+				if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP2)}) {
+					t.Errorf("hosts tried = %v, want only %s", got, clusterHost(clusterEP2))
 				}
-				if fakePinned(c) != ep3 {
-					t.Errorf("pinned = %s after a one-shot failure, want the next endpoint %s", fakePinned(c), ep3)
+				if fakePinned(c) != clusterEP3 {
+					t.Errorf("pinned = %s after a one-shot failure, want the next endpoint %s", fakePinned(c), clusterEP3)
 				}
 			})
 		}
 	}
 
 	// The pin wraps around from the last endpoint.
-	ft := newFakeTransport().on(hostOf(ep2), fakeReply{err: errFakeRefused})
-	c := newFakeClient(t, ft, Config{}, ep1, ep2)
+	ft := newFakeTransport().on(clusterHost(clusterEP2), fakeReply{err: errFakeRefused})
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 	c.state.Load().pinned.Store(1)
 	NewKeysAPI(c).Create(context.Background(), "/foo", "v")
-	if fakePinned(c) != ep1 {
-		t.Errorf("pinned = %s after a one-shot failure on the last endpoint, want %s", fakePinned(c), ep1)
+	if fakePinned(c) != clusterEP1 {
+		t.Errorf("pinned = %s after a one-shot failure on the last endpoint, want %s", fakePinned(c), clusterEP1)
 	}
 
 	// Update and Set with PrevExist are not one-shot.
-	ft = newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", "")).on(hostOf(ep2), okGet())
-	c = newFakeClient(t, ft, Config{}, ep1, ep2)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", "")).on(clusterHost(clusterEP2), clusterOKGet())
+	c = newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 	if _, err := NewKeysAPI(c).Update(context.Background(), "/foo", "v"); err != nil {
-		t.Errorf("Update = %v, want failover to %s", err, ep2)
+		t.Errorf("Update = %v, want failover to %s", err, clusterEP2)
 	}
 	if got := ft.hosts(); len(got) != 2 {
 		t.Errorf("Update tried %v, want both endpoints", got)
 	}
 }
 
-// clusterBlocked scripts ep1 to never send headers and ep2 to answer.
+// clusterBlocked scripts clusterEP1 to never send headers and clusterEP2 to answer.
 func clusterBlocked(t *testing.T, cfg Config) (*fakeTransport, *httpClusterClient) {
-	ft := newFakeTransport().on(hostOf(ep1), fakeReply{block: true}).on(hostOf(ep2), okGet())
-	return ft, newFakeClient(t, ft, cfg, ep1, ep2)
+	ft := newFakeTransport().on(clusterHost(clusterEP1), fakeReply{block: true}).on(clusterHost(clusterEP2), clusterOKGet())
+	return ft, newFakeClient(t, ft, cfg, clusterEP1, clusterEP2)
 }
 
 func TestClient_contextCanceled(t *testing.T) {
@@ -485,11 +485,11 @@ func TestClient_contextCanceled(t *testing.T) {
 	if err := <-done; err != context.Canceled {
 		t.Errorf("Get after cancel = %v, want exactly context.Canceled", err)
 	}
-	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1)}) {
-		t.Errorf("hosts tried = %v, want only %s", got, hostOf(ep1))
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1)}) {
+		t.Errorf("hosts tried = %v, want only %s", got, clusterHost(clusterEP1))
 	}
-	if fakePinned(c) != ep1 {
-		t.Errorf("pinned = %s after cancel, want %s (only a deadline moves it)", fakePinned(c), ep1)
+	if fakePinned(c) != clusterEP1 {
+		t.Errorf("pinned = %s after cancel, want %s (only a deadline moves it)", fakePinned(c), clusterEP1)
 	}
 	if n := ft.cancelCalls.Load(); n != 0 {
 		t.Errorf("CancelRequest called %d times, want 0: cancellation goes through the request context", n)
@@ -519,21 +519,21 @@ func TestClient_deadlineAwaitingHeaders(t *testing.T) {
 	if err != context.DeadlineExceeded {
 		t.Fatalf("Get past its deadline = %v, want exactly context.DeadlineExceeded", err)
 	}
-	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1)}) {
-		t.Errorf("hosts tried = %v, want only %s", got, hostOf(ep1))
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1)}) {
+		t.Errorf("hosts tried = %v, want only %s", got, clusterHost(clusterEP1))
 	}
-	if fakePinned(c) != ep2 {
-		t.Errorf("pinned = %s, want %s after a deadline awaiting headers", fakePinned(c), ep2)
+	if fakePinned(c) != clusterEP2 {
+		t.Errorf("pinned = %s, want %s after a deadline awaiting headers", fakePinned(c), clusterEP2)
 	}
 	ft.reset()
 	// Bounded, so a pin left on the frozen member fails instead of hanging.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel2()
 	if _, err := NewKeysAPI(c).Get(ctx2, "/foo", nil); err != nil {
-		t.Errorf("next Get = %v, want the answer of %s", err, ep2)
+		t.Errorf("next Get = %v, want the answer of %s", err, clusterEP2)
 	}
-	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep2)}) {
-		t.Errorf("next Get tried %v, want only %s", got, hostOf(ep2))
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP2)}) {
+		t.Errorf("next Get tried %v, want only %s", got, clusterHost(clusterEP2))
 	}
 }
 
@@ -542,8 +542,8 @@ func TestClient_deadlineAwaitingHeaders(t *testing.T) {
 func TestClient_contextEndsDuringBody(t *testing.T) {
 	for _, deadline := range []bool{false, true} {
 		t.Run(fmt.Sprintf("deadline=%v", deadline), func(t *testing.T) {
-			ft := newFakeTransport().on(hostOf(ep1), fakeReply{status: 200, bodyBlock: true}).on(hostOf(ep2), okGet())
-			c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 20 * time.Millisecond}, ep1, ep2)
+			ft := newFakeTransport().on(clusterHost(clusterEP1), fakeReply{status: 200, bodyBlock: true}).on(clusterHost(clusterEP2), clusterOKGet())
+			c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 20 * time.Millisecond}, clusterEP1, clusterEP2)
 			ctx, cancel := context.WithCancel(context.Background())
 			if deadline {
 				ctx, cancel = context.WithTimeout(context.Background(), 80*time.Millisecond)
@@ -555,11 +555,11 @@ func TestClient_contextEndsDuringBody(t *testing.T) {
 			if err != ctx.Err() || err == nil {
 				t.Errorf("Get = %v, want exactly %v", err, ctx.Err())
 			}
-			if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1)}) {
-				t.Errorf("hosts tried = %v, want only %s (the header timeout does not cover the body)", got, hostOf(ep1))
+			if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1)}) {
+				t.Errorf("hosts tried = %v, want only %s (the header timeout does not cover the body)", got, clusterHost(clusterEP1))
 			}
-			if fakePinned(c) != ep1 {
-				t.Errorf("pinned = %s, want %s: the member did send its headers", fakePinned(c), ep1)
+			if fakePinned(c) != clusterEP1 {
+				t.Errorf("pinned = %s, want %s: the member did send its headers", fakePinned(c), clusterEP1)
 			}
 			if n := ft.open.Load(); n != 0 {
 				t.Errorf("%d response bodies left open", n)
@@ -580,23 +580,23 @@ func clusterWaitRequests(t *testing.T, ft *fakeTransport, n int) {
 func TestClient_headerTimeout(t *testing.T) {
 	ft, c := clusterBlocked(t, Config{HeaderTimeoutPerRequest: 30 * time.Millisecond})
 	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
-		t.Fatalf("Get = %v, want the answer of %s", err, ep2)
+		t.Fatalf("Get = %v, want the answer of %s", err, clusterEP2)
 	}
-	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1), hostOf(ep2)}) {
-		t.Errorf("hosts tried = %v, want [%s %s]", got, hostOf(ep1), hostOf(ep2))
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1), clusterHost(clusterEP2)}) {
+		t.Errorf("hosts tried = %v, want [%s %s]", got, clusterHost(clusterEP1), clusterHost(clusterEP2))
 	}
-	if fakePinned(c) != ep2 {
-		t.Errorf("pinned = %s, want %s", fakePinned(c), ep2)
+	if fakePinned(c) != clusterEP2 {
+		t.Errorf("pinned = %s, want %s", fakePinned(c), clusterEP2)
 	}
 
-	ft = newFakeTransport().on(hostOf(ep1), fakeReply{block: true}).on(hostOf(ep2), fakeReply{block: true})
-	c = newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 20 * time.Millisecond}, ep1, ep2)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), fakeReply{block: true}).on(clusterHost(clusterEP2), fakeReply{block: true})
+	c = newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 20 * time.Millisecond}, clusterEP1, clusterEP2)
 	_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 	ce, ok := err.(*ClusterError)
 	if !ok || len(ce.Errors) != 2 {
 		t.Fatalf("Get = %v, want a ClusterError with two header timeouts", err)
 	}
-	for i, ep := range []string{ep1, ep2} {
+	for i, ep := range []string{clusterEP1, clusterEP2} {
 		if want := "client: endpoint " + ep + " exceeded header timeout"; ce.Errors[i].Error() != want {
 			t.Errorf("ClusterError.Errors[%d] = %q, want %q", i, ce.Errors[i], want)
 		}
@@ -620,7 +620,7 @@ func TestClient_headerTimeoutWatchExempt(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
 			ContentLength: int64(len(body)), Request: req}, nil
 	}
-	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, ep1, ep2)
+	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
 	r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
 	if err != nil || r.Node.ModifiedIndex != 9 {
 		t.Fatalf("Watcher.Next = %v, %v, want the event after 100ms", r, err)
@@ -637,19 +637,19 @@ func TestClient_headerTimeoutSlowBody(t *testing.T) {
 		pr, pw := io.Pipe()
 		go func() {
 			time.Sleep(60 * time.Millisecond)
-			pw.Write([]byte(okGetBody))
+			pw.Write([]byte(clusterOKGetBody))
 			pw.Close()
 		}()
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: pr, ContentLength: -1, Request: req}, nil
 	}
-	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, ep1)
+	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1)
 	if r, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil || r.Node.Value != "bar" {
 		t.Errorf("Get with a slow body = %v, %v, want the value", r, err)
 	}
 }
 
-// redirectHandler answers from a map of request URL to reply.
-func redirectReply(loc string) fakeReply {
+// clusterRedirectReply is a 307 to loc (no Location header when loc is "").
+func clusterRedirectReply(loc string) fakeReply {
 	h := http.Header{}
 	if loc != "" {
 		h.Set("Location", loc)
@@ -666,30 +666,30 @@ func TestClient_redirects(t *testing.T) {
 	}{
 		{name: "absolute_location_followed",
 			replies: map[string][]fakeReply{
-				hostOf(ep1):   {redirectReply("http://127.0.0.1:9/v2/keys/foo?quorum=true")},
-				"127.0.0.1:9": {okGet()},
+				clusterHost(clusterEP1): {clusterRedirectReply("http://127.0.0.1:9/v2/keys/foo?quorum=true")},
+				"127.0.0.1:9":           {clusterOKGet()},
 			},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", "http://127.0.0.1:9/v2/keys/foo?quorum=true"}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", "http://127.0.0.1:9/v2/keys/foo?quorum=true"}},
 		{name: "relative_absolute_path",
-			replies:  map[string][]fakeReply{hostOf(ep1): {redirectReply("/other/path"), okGet()}},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", ep1 + "/other/path"}},
+			replies:  map[string][]fakeReply{clusterHost(clusterEP1): {clusterRedirectReply("/other/path"), clusterOKGet()}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", clusterEP1 + "/other/path"}},
 		{name: "relative_path_resolved_against_request",
-			replies:  map[string][]fakeReply{hostOf(ep1): {redirectReply("bar"), okGet()}},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", ep1 + "/v2/keys/bar"}},
+			replies:  map[string][]fakeReply{clusterHost(clusterEP1): {clusterRedirectReply("bar"), clusterOKGet()}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", clusterEP1 + "/v2/keys/bar"}},
 		{name: "chain_of_two",
 			replies: map[string][]fakeReply{
-				hostOf(ep1):   {redirectReply("http://127.0.0.1:8/a")},
-				"127.0.0.1:8": {redirectReply("http://127.0.0.1:9/b")},
-				"127.0.0.1:9": {okGet()},
+				clusterHost(clusterEP1): {clusterRedirectReply("http://127.0.0.1:8/a")},
+				"127.0.0.1:8":           {clusterRedirectReply("http://127.0.0.1:9/b")},
+				"127.0.0.1:9":           {clusterOKGet()},
 			},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", "http://127.0.0.1:8/a", "http://127.0.0.1:9/b"}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false", "http://127.0.0.1:8/a", "http://127.0.0.1:9/b"}},
 		{name: "missing_location",
-			replies:  map[string][]fakeReply{hostOf(ep1): {redirectReply("")}},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false"},
+			replies:  map[string][]fakeReply{clusterHost(clusterEP1): {clusterRedirectReply("")}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false"},
 			wantErr:  "Location header not set"},
 		{name: "invalid_location",
-			replies:  map[string][]fakeReply{hostOf(ep1): {redirectReply("http://[::1")}},
-			wantURLs: []string{ep1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false"},
+			replies:  map[string][]fakeReply{clusterHost(clusterEP1): {clusterRedirectReply("http://[::1")}},
+			wantURLs: []string{clusterEP1 + "/v2/keys/foo?quorum=false&recursive=false&sorted=false"},
 			wantErr:  "Location header not valid URL: http://[::1"},
 	}
 	for _, tc := range tests {
@@ -698,7 +698,7 @@ func TestClient_redirects(t *testing.T) {
 			for h, rs := range tc.replies {
 				ft.on(h, rs...)
 			}
-			c := newFakeClient(t, ft, Config{}, ep1)
+			c := newFakeClient(t, ft, Config{}, clusterEP1)
 			_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 			if tc.wantErr == "" && err != nil {
 				t.Errorf("Get = %v, want nil", err)
@@ -729,9 +729,9 @@ func TestClient_redirects(t *testing.T) {
 // TestClient_redirectKeepsRequest: the same action is rebuilt for the
 // new location: method, body and Content-Type travel along.
 func TestClient_redirectKeepsRequest(t *testing.T) {
-	ft := newFakeTransport().on(hostOf(ep1), redirectReply("http://127.0.0.1:9/v2/keys/foo?prevExist=true")).
-		on("127.0.0.1:9", okGet())
-	c := newFakeClient(t, ft, Config{}, ep1)
+	ft := newFakeTransport().on(clusterHost(clusterEP1), clusterRedirectReply("http://127.0.0.1:9/v2/keys/foo?prevExist=true")).
+		on("127.0.0.1:9", clusterOKGet())
+	c := newFakeClient(t, ft, Config{}, clusterEP1)
 	if _, err := NewKeysAPI(c).Update(context.Background(), "/foo", "v w"); err != nil {
 		t.Fatalf("Update = %v", err)
 	}
@@ -740,18 +740,18 @@ func TestClient_redirectKeepsRequest(t *testing.T) {
 		t.Fatalf("requests = %+v, want 2", reqs)
 	}
 	r := reqs[1]
-	if r.Method != "PUT" || r.Body != "value=v+w" || r.Header.Get("Content-Type") != formType || r.Host != "127.0.0.1:9" {
+	if r.Method != "PUT" || r.Body != "value=v+w" || r.Header.Get("Content-Type") != keysFormType || r.Host != "127.0.0.1:9" {
 		t.Errorf("redirected request = %+v, want PUT value=v+w with form Content-Type to 127.0.0.1:9", r)
 	}
 }
 
 func TestClient_checkRedirect(t *testing.T) {
-	loop := redirectReply(ep1 + "/loop")
+	loop := clusterRedirectReply(clusterEP1 + "/loop")
 
 	// CheckRedirect sees the number of requests made so far.
 	var vias []int
-	ft := newFakeTransport().on(hostOf(ep1), redirectReply(ep1+"/a"), redirectReply(ep1+"/b"), redirectReply(ep1+"/c"), okGet())
-	c := newFakeClient(t, ft, Config{CheckRedirect: func(via int) error { vias = append(vias, via); return nil }}, ep1)
+	ft := newFakeTransport().on(clusterHost(clusterEP1), clusterRedirectReply(clusterEP1+"/a"), clusterRedirectReply(clusterEP1+"/b"), clusterRedirectReply(clusterEP1+"/c"), clusterOKGet())
+	c := newFakeClient(t, ft, Config{CheckRedirect: func(via int) error { vias = append(vias, via); return nil }}, clusterEP1)
 	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 		t.Fatalf("Get = %v", err)
 	}
@@ -761,13 +761,13 @@ func TestClient_checkRedirect(t *testing.T) {
 
 	// Its error ends the following of redirects.
 	errStop := errors.New("stop here")
-	ft = newFakeTransport().on(hostOf(ep1), loop)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), loop)
 	c = newFakeClient(t, ft, Config{CheckRedirect: func(via int) error {
 		if via == 2 {
 			return errStop
 		}
 		return nil
-	}}, ep1)
+	}}, clusterEP1)
 	_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 	if !errors.Is(err, errStop) {
 		t.Errorf("Get = %v, want the CheckRedirect error", err)
@@ -777,8 +777,8 @@ func TestClient_checkRedirect(t *testing.T) {
 	}
 
 	// The default allows ten redirects: eleven requests.
-	ft = newFakeTransport().on(hostOf(ep1), loop)
-	c = newFakeClient(t, ft, Config{}, ep1)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), loop)
+	c = newFakeClient(t, ft, Config{}, clusterEP1)
 	_, err = NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 	if !errors.Is(err, ErrTooManyRedirects) {
 		t.Errorf("Get in a redirect loop = %v, want ErrTooManyRedirects", err)
@@ -788,8 +788,8 @@ func TestClient_checkRedirect(t *testing.T) {
 	}
 
 	// A CheckRedirect that allows everything still stops at 100 hops.
-	ft = newFakeTransport().on(hostOf(ep1), loop)
-	c = newFakeClient(t, ft, Config{CheckRedirect: func(int) error { return nil }}, ep1)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), loop)
+	c = newFakeClient(t, ft, Config{CheckRedirect: func(int) error { return nil }}, clusterEP1)
 	if _, err = NewKeysAPI(c).Get(context.Background(), "/foo", nil); err == nil {
 		t.Errorf("Get in an endless redirect loop = nil, want an error")
 	}
@@ -804,7 +804,7 @@ func TestClient_checkRedirect(t *testing.T) {
 func TestClient_basicAuth(t *testing.T) {
 	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "1")
-		w.Write([]byte(okGetBody))
+		w.Write([]byte(clusterOKGetBody))
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -843,16 +843,16 @@ func TestClient_redirectCredentials(t *testing.T) {
 		location string
 		want     string
 	}{
-		{"other_endpoint", ep2 + "/v2/keys/foo", auth},
-		{"same_endpoint", ep1 + "/v2/keys/foo2", auth},
+		{"other_endpoint", clusterEP2 + "/v2/keys/foo", auth},
+		{"same_endpoint", clusterEP1 + "/v2/keys/foo2", auth},
 		{"foreign_host", "http://127.0.0.1:9/v2/keys/foo", ""},
 		{"foreign_port_same_ip", "http://127.0.0.1:10/v2/keys/foo", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ft := newFakeTransport().on(hostOf(ep1), redirectReply(tc.location), okGet()).
-				on(hostOf(ep2), okGet()).on("127.0.0.1:9", okGet()).on("127.0.0.1:10", okGet())
-			c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, ep1, ep2)
+			ft := newFakeTransport().on(clusterHost(clusterEP1), clusterRedirectReply(tc.location), clusterOKGet()).
+				on(clusterHost(clusterEP2), clusterOKGet()).on("127.0.0.1:9", clusterOKGet()).on("127.0.0.1:10", clusterOKGet())
+			c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, clusterEP1, clusterEP2)
 			if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 				t.Fatalf("Get = %v", err)
 			}
@@ -888,7 +888,7 @@ func clusterMembersHandler(members []string, leader int, leaderStatus int) func(
 			body = fmt.Sprintf(`{"id":"%d","name":"m%d","peerURLs":[],"clientURLs":[%q]}`, leader, leader, members[leader])
 		default:
 			status = 200
-			body = okGetBody
+			body = clusterOKGetBody
 		}
 		return &http.Response{StatusCode: status, Header: http.Header{"X-Etcd-Index": {"5"}},
 			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
@@ -898,16 +898,16 @@ func clusterMembersHandler(members []string, leader int, leaderStatus int) func(
 func TestClient_Sync(t *testing.T) {
 	t.Run("random_same_set_changes_nothing", func(t *testing.T) {
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep3, ep1, ep2}, 0, 200)
-		c := newFakeClient(t, ft, Config{}, ep1, ep2, ep3)
+		ft.handler = clusterMembersHandler([]string{clusterEP3, clusterEP1, clusterEP2}, 0, 200)
+		c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2, clusterEP3)
 		c.state.Load().pinned.Store(2)
 		before := c.state.Load()
 		if err := c.Sync(context.Background()); err != nil {
 			t.Fatalf("Sync = %v", err)
 		}
-		if got := c.Endpoints(); !slices.Equal(got, []string{ep1, ep2, ep3}) || fakePinned(c) != ep3 {
+		if got := c.Endpoints(); !slices.Equal(got, []string{clusterEP1, clusterEP2, clusterEP3}) || fakePinned(c) != clusterEP3 {
 			t.Errorf("after Sync with the same set: Endpoints() = %v pinned %s, want [%s %s %s] pinned %s",
-				got, fakePinned(c), ep1, ep2, ep3, ep3)
+				got, fakePinned(c), clusterEP1, clusterEP2, clusterEP3, clusterEP3)
 		}
 		if c.state.Load() != before {
 			t.Errorf("Sync with the same set replaced the endpoint state")
@@ -915,47 +915,47 @@ func TestClient_Sync(t *testing.T) {
 	})
 	t.Run("random_new_set_replaces", func(t *testing.T) {
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep2, ep3, ep4}, 0, 200)
-		c := newFakeClient(t, ft, Config{}, ep1, ep2)
+		ft.handler = clusterMembersHandler([]string{clusterEP2, clusterEP3, clusterEP4}, 0, 200)
+		c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 		if err := c.Sync(context.Background()); err != nil {
 			t.Fatalf("Sync = %v", err)
 		}
 		got := c.Endpoints()
-		if !slices.Equal(slices.Sorted(slices.Values(got)), []string{ep2, ep3, ep4}) {
-			t.Errorf("Endpoints() after Sync = %v, want %v in some order", got, []string{ep2, ep3, ep4})
+		if !slices.Equal(slices.Sorted(slices.Values(got)), []string{clusterEP2, clusterEP3, clusterEP4}) {
+			t.Errorf("Endpoints() after Sync = %v, want %v in some order", got, []string{clusterEP2, clusterEP3, clusterEP4})
 		}
 		if fakePinned(c) != got[0] {
 			t.Errorf("pinned = %s after Sync, want the first entry %s", fakePinned(c), got[0])
 		}
 	})
 	t.Run("members_without_client_urls_skipped", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(200,
-			`{"members":[{"id":"a","clientURLs":["`+ep2+`"]},{"id":"b","peerURLs":["http://127.0.0.1:7"]},{"id":"c","clientURLs":null}]}`, ""))
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(200,
+			`{"members":[{"id":"a","clientURLs":["`+clusterEP2+`"]},{"id":"b","peerURLs":["http://127.0.0.1:7"]},{"id":"c","clientURLs":null}]}`, ""))
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		if err := c.Sync(context.Background()); err != nil {
 			t.Fatalf("Sync = %v", err)
 		}
-		if got := c.Endpoints(); !slices.Equal(got, []string{ep2}) {
-			t.Errorf("Endpoints() after Sync = %v, want [%s]", got, ep2)
+		if got := c.Endpoints(); !slices.Equal(got, []string{clusterEP2}) {
+			t.Errorf("Endpoints() after Sync = %v, want [%s]", got, clusterEP2)
 		}
 	})
 	t.Run("list_failure_keeps_list", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", "")).on(hostOf(ep2), fakeJSON(404, "", ""))
-		c := newFakeClient(t, ft, Config{}, ep1, ep2)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", "")).on(clusterHost(clusterEP2), fakeJSON(404, "", ""))
+		c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
 		err := c.Sync(context.Background())
 		if err == nil || err.Error() != "unexpected status code 404" {
 			t.Errorf("Sync = %v, want the List error", err)
 		}
-		if got := c.Endpoints(); !slices.Equal(got, []string{ep1, ep2}) {
+		if got := c.Endpoints(); !slices.Equal(got, []string{clusterEP1, clusterEP2}) {
 			t.Errorf("Endpoints() after a failed Sync = %v, want unchanged", got)
 		}
 	})
 	t.Run("prioritize_leader_pins_leader", func(t *testing.T) {
 		for leader := range 3 {
-			members := []string{ep1, ep2, ep3}
+			members := []string{clusterEP1, clusterEP2, clusterEP3}
 			ft := newFakeTransport()
 			ft.handler = clusterMembersHandler(members, leader, 200)
-			c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionPrioritizeLeader}, ep1, ep2, ep3)
+			c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionPrioritizeLeader}, clusterEP1, clusterEP2, clusterEP3)
 			if err := c.Sync(context.Background()); err != nil {
 				t.Fatalf("Sync = %v", err)
 			}
@@ -964,23 +964,23 @@ func TestClient_Sync(t *testing.T) {
 			}
 			ft.reset()
 			NewKeysAPI(c).Get(context.Background(), "/foo", nil)
-			if got := ft.hosts(); len(got) != 1 || got[0] != hostOf(members[leader]) {
+			if got := ft.hosts(); len(got) != 1 || got[0] != clusterHost(members[leader]) {
 				t.Errorf("Get after Sync went to %v, want the leader %s", got, members[leader])
 			}
 		}
 	})
 	t.Run("prioritize_leader_lookup_fails", func(t *testing.T) {
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep1, ep2}, 0, 404)
-		c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionPrioritizeLeader}, ep1, ep2)
+		ft.handler = clusterMembersHandler([]string{clusterEP1, clusterEP2}, 0, 404)
+		c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionPrioritizeLeader}, clusterEP1, clusterEP2)
 		if err := c.Sync(context.Background()); err != ErrNoLeaderEndpoint {
 			t.Errorf("Sync = %v, want ErrNoLeaderEndpoint", err)
 		}
 	})
 	t.Run("unknown_mode", func(t *testing.T) {
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep1, ep2}, 0, 200)
-		c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionMode(7)}, ep1, ep2)
+		ft.handler = clusterMembersHandler([]string{clusterEP1, clusterEP2}, 0, 200)
+		c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionMode(7)}, clusterEP1, clusterEP2)
 		err := c.Sync(context.Background())
 		if err == nil || !strings.Contains(err.Error(), "7") {
 			t.Errorf("Sync with mode 7 = %v, want an error naming the mode", err)
@@ -992,8 +992,8 @@ func TestClient_AutoSync(t *testing.T) {
 	t.Run("context_end", func(t *testing.T) {
 		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep1}, 0, 200)
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft.handler = clusterMembersHandler([]string{clusterEP1}, 0, 200)
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- c.AutoSync(ctx, 5*time.Millisecond) }()
@@ -1010,8 +1010,8 @@ func TestClient_AutoSync(t *testing.T) {
 	})
 	t.Run("syncs_at_once", func(t *testing.T) {
 		ft := newFakeTransport()
-		ft.handler = clusterMembersHandler([]string{ep1}, 0, 200)
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft.handler = clusterMembersHandler([]string{clusterEP1}, 0, 200)
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		if err := c.AutoSync(ctx, time.Hour); err != context.DeadlineExceeded {
@@ -1022,14 +1022,14 @@ func TestClient_AutoSync(t *testing.T) {
 		}
 	})
 	t.Run("sync_error", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(200, `{"members":[]}`, ""), fakeJSON(418, "", ""))
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(200, `{"members":[]}`, ""), fakeJSON(418, "", ""))
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		err := c.AutoSync(context.Background(), time.Millisecond)
 		if err != ErrNoEndpoints {
 			t.Errorf("AutoSync = %v, want the Sync error %v", err, ErrNoEndpoints)
 		}
-		ft = newFakeTransport().on(hostOf(ep1), fakeJSON(200, `{"members":[{"clientURLs":["`+ep1+`"]}]}`, ""), fakeJSON(418, "", ""))
-		c = newFakeClient(t, ft, Config{}, ep1)
+		ft = newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(200, `{"members":[{"clientURLs":["`+clusterEP1+`"]}]}`, ""), fakeJSON(418, "", ""))
+		c = newFakeClient(t, ft, Config{}, clusterEP1)
 		err = c.AutoSync(context.Background(), time.Millisecond)
 		var se *StatusError
 		if !errors.As(err, &se) || se.Code != 418 {
@@ -1054,8 +1054,8 @@ func TestClient_GetVersion(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ft := newFakeTransport().on(hostOf(ep1), tc.reply)
-			c := newFakeClient(t, ft, Config{}, ep1)
+			ft := newFakeTransport().on(clusterHost(clusterEP1), tc.reply)
+			c := newFakeClient(t, ft, Config{}, clusterEP1)
 			got, err := c.GetVersion(context.Background())
 			if tc.wantErr != nil {
 				if !tc.wantErr(err) || got != nil {
@@ -1064,8 +1064,8 @@ func TestClient_GetVersion(t *testing.T) {
 			} else if err != nil || *got != *tc.want {
 				t.Errorf("GetVersion() = %v, %v, want %v", got, err, tc.want)
 			}
-			if r := ft.requests(); len(r) != 1 || r[0].Method != "GET" || r[0].URL != ep1+"/version" {
-				t.Errorf("GetVersion sent %+v, want GET %s/version", r, ep1)
+			if r := ft.requests(); len(r) != 1 || r[0].Method != "GET" || r[0].URL != clusterEP1+"/version" {
+				t.Errorf("GetVersion sent %+v, want GET %s/version", r, clusterEP1)
 			}
 		})
 	}
@@ -1073,8 +1073,9 @@ func TestClient_GetVersion(t *testing.T) {
 
 func TestClient_retry(t *testing.T) {
 	t.Run("rounds_until_max_attempts", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", "")).on(hostOf(ep2), fakeJSON(503, "", ""))
-		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{MaxAttempts: 3, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 30 * time.Millisecond}}, ep1, ep2)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", "")).on(clusterHost(clusterEP2), fakeJSON(503, "", ""))
+		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{MaxAttempts: 4, InitialBackoff: 20 * time.Millisecond, MaxBackoff: time.Second}},
+			clusterEP1, clusterEP2)
 		start := time.Now()
 		_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 		elapsed := time.Since(start)
@@ -1082,26 +1083,27 @@ func TestClient_retry(t *testing.T) {
 		if !errors.As(err, &ce) || len(ce.Errors) != 2 {
 			t.Errorf("Get = %v, want the last round's ClusterError", err)
 		}
-		if n := len(ft.requests()); n != 6 {
-			t.Errorf("%d requests, want 3 rounds of 2", n)
+		if n := len(ft.requests()); n != 8 {
+			t.Errorf("%d requests, want 4 rounds of 2", n)
 		}
-		if elapsed < 50*time.Millisecond {
-			t.Errorf("3 rounds took %v, want at least the backoffs 20ms+30ms", elapsed)
+		// The pauses double: 20ms, 40ms, 80ms.
+		if elapsed < 140*time.Millisecond {
+			t.Errorf("4 rounds took %v, want at least the doubling backoffs 20+40+80ms", elapsed)
 		}
 	})
 	t.Run("success_in_second_round", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", ""), okGet()).on(hostOf(ep2), fakeJSON(500, "", ""))
-		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond}}, ep1, ep2)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""), clusterOKGet()).on(clusterHost(clusterEP2), fakeJSON(500, "", ""))
+		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond}}, clusterEP1, clusterEP2)
 		if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 			t.Errorf("Get = %v, want success in the second round", err)
 		}
-		if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1), hostOf(ep2), hostOf(ep1)}) {
+		if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1), clusterHost(clusterEP2), clusterHost(clusterEP1)}) {
 			t.Errorf("hosts tried = %v", got)
 		}
 	})
 	t.Run("stops_at_context_end", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", ""))
-		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""))
+		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}, clusterEP1)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
 		defer cancel()
 		if _, err := NewKeysAPI(c).Get(ctx, "/foo", nil); err != context.DeadlineExceeded {
@@ -1112,16 +1114,16 @@ func TestClient_retry(t *testing.T) {
 		}
 	})
 	t.Run("no_retry_without_policy", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", ""))
-		c := newFakeClient(t, ft, Config{}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""))
+		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 		if n := len(ft.requests()); n != 1 {
 			t.Errorf("%d requests without Retry, want 1", n)
 		}
 	})
 	t.Run("4xx_not_retried", func(t *testing.T) {
-		ft := newFakeTransport().on(hostOf(ep1), fakeFixtureReply(t, "get_missing"))
-		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond}}, ep1)
+		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeFixtureReply(t, "get_missing"))
+		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond}}, clusterEP1)
 		if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); !IsKeyNotFound(err) {
 			t.Errorf("Get = %v, want key not found", err)
 		}
@@ -1132,21 +1134,21 @@ func TestClient_retry(t *testing.T) {
 }
 
 func TestClient_maxResponseBytes(t *testing.T) {
-	limit := int64(len(okGetBody))
+	limit := int64(len(clusterOKGetBody))
 	tests := []struct {
 		name  string
 		reply fakeReply
 		ok    bool
 	}{
-		{"at_limit", fakeJSON(200, okGetBody, "1"), true},
-		{"at_limit_chunked", fakeReply{status: 200, body: okGetBody, chunked: true}, true},
-		{"over_limit", fakeJSON(200, okGetBody+" ", "1"), false},
-		{"over_limit_chunked", fakeReply{status: 200, body: okGetBody + " ", chunked: true}, false},
+		{"at_limit", fakeJSON(200, clusterOKGetBody, "1"), true},
+		{"at_limit_chunked", fakeReply{status: 200, body: clusterOKGetBody, chunked: true}, true},
+		{"over_limit", fakeJSON(200, clusterOKGetBody+" ", "1"), false},
+		{"over_limit_chunked", fakeReply{status: 200, body: clusterOKGetBody + " ", chunked: true}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ft := newFakeTransport().on(hostOf(ep1), tc.reply)
-			c := newFakeClient(t, ft, Config{MaxResponseBytes: limit}, ep1)
+			ft := newFakeTransport().on(clusterHost(clusterEP1), tc.reply)
+			c := newFakeClient(t, ft, Config{MaxResponseBytes: limit}, clusterEP1)
 			_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 			if tc.ok && err != nil || !tc.ok && !errors.Is(err, ErrResponseTooLarge) {
 				t.Errorf("Get = %v, want ok=%v", err, tc.ok)
@@ -1158,13 +1160,13 @@ func TestClient_maxResponseBytes(t *testing.T) {
 	}
 }
 
-type nilAction struct{}
+type clusterNilAction struct{}
 
-func (nilAction) HTTPRequest(url.URL) *http.Request { return nil }
+func (clusterNilAction) HTTPRequest(url.URL) *http.Request { return nil }
 
 func TestClient_noRequest(t *testing.T) {
-	c := newFakeClient(t, newFakeTransport(), Config{}, ep1)
-	if _, _, err := c.Do(context.Background(), nilAction{}); !errors.Is(err, ErrNoRequest) {
+	c := newFakeClient(t, newFakeTransport(), Config{}, clusterEP1)
+	if _, _, err := c.Do(context.Background(), clusterNilAction{}); !errors.Is(err, ErrNoRequest) {
 		t.Errorf("Do(nil request) = %v, want ErrNoRequest", err)
 	}
 }
@@ -1177,8 +1179,8 @@ func TestClient_concurrency(t *testing.T) {
 	t.Cleanup(func() { DisablecURLDebug(); curlOutput = old })
 
 	ft := newFakeTransport()
-	ft.handler = clusterMembersHandler([]string{ep1, ep2, ep3}, 1, 200)
-	c := newFakeClient(t, ft, Config{}, ep1, ep2, ep3)
+	ft.handler = clusterMembersHandler([]string{clusterEP1, clusterEP2, clusterEP3}, 1, 200)
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2, clusterEP3)
 	k := NewKeysAPI(c)
 
 	var stop atomic.Bool
@@ -1201,7 +1203,7 @@ func TestClient_concurrency(t *testing.T) {
 	for i := range 50 {
 		switch i % 4 {
 		case 0:
-			if err := c.SetEndpoints([]string{ep1, ep2, ep3}); err != nil {
+			if err := c.SetEndpoints([]string{clusterEP1, clusterEP2, clusterEP3}); err != nil {
 				t.Error(err)
 			}
 		case 1:
@@ -1223,26 +1225,26 @@ func TestClient_concurrency(t *testing.T) {
 	}
 }
 
-// allocTransport answers every request with one canned response; it
+// clusterAllocTransport answers every request with one canned response; it
 // allocates only the response, so AllocsPerRun measures the client.
-type allocTransport struct {
+type clusterAllocTransport struct {
 	header http.Header
 	body   []byte
 }
 
-func (a *allocTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (a *clusterAllocTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Header: a.header, ContentLength: int64(len(a.body)),
-		Body: io.NopCloser(&allocReader{b: a.body}), Request: req}, nil
+		Body: io.NopCloser(&clusterAllocReader{b: a.body}), Request: req}, nil
 }
 
-func (a *allocTransport) CancelRequest(*http.Request) {}
+func (a *clusterAllocTransport) CancelRequest(*http.Request) {}
 
-type allocReader struct {
+type clusterAllocReader struct {
 	b []byte
 	i int
 }
 
-func (r *allocReader) Read(p []byte) (int, error) {
+func (r *clusterAllocReader) Read(p []byte) (int, error) {
 	if r.i >= len(r.b) {
 		return 0, io.EOF
 	}
@@ -1252,16 +1254,16 @@ func (r *allocReader) Read(p []byte) (int, error) {
 }
 
 // clientGetAllocs is the measured number of allocations of one Get
-// through allocTransport (go1.26, amd64, also under -race): the
+// through clusterAllocTransport (go1.26, amd64, also under -race): the
 // test fails when a change makes the hot path allocate more.
 const clientGetAllocs = 13
 
 func TestClient_GetAllocs(t *testing.T) {
-	tr := &allocTransport{
+	tr := &clusterAllocTransport{
 		header: http.Header{"X-Etcd-Index": {"5"}, "X-Etcd-Cluster-Id": {"48276a8f75b6a87"}, "Content-Type": {"application/json"}},
-		body:   []byte(okGetBody),
+		body:   []byte(clusterOKGetBody),
 	}
-	c, err := New(Config{Endpoints: []string{ep1}, Transport: tr})
+	c, err := New(Config{Endpoints: []string{clusterEP1}, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1287,7 +1289,7 @@ func TestClient_frozenMember(t *testing.T) {
 	})
 	alive := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "5")
-		w.Write([]byte(okGetBody))
+		w.Write([]byte(clusterOKGetBody))
 	})
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -1321,16 +1323,16 @@ func TestClient_frozenMember(t *testing.T) {
 // not turn a one-shot call into a retried one, nor put a watch under the
 // header timeout.
 func TestClient_oneShotWithCredentials(t *testing.T) {
-	ft := newFakeTransport().on(hostOf(ep1), fakeJSON(503, "", "")).on(hostOf(ep2), okGet())
-	c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, ep1, ep2)
+	ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", "")).on(clusterHost(clusterEP2), clusterOKGet())
+	c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, clusterEP1, clusterEP2)
 	if _, err := NewKeysAPI(c).Create(context.Background(), "/foo", "v"); err == nil {
 		t.Errorf("Create on a 503 member = nil, want its error")
 	}
-	if got := ft.hosts(); !slices.Equal(got, []string{hostOf(ep1)}) {
-		t.Errorf("Create tried %v, want only %s", got, hostOf(ep1))
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1)}) {
+		t.Errorf("Create tried %v, want only %s", got, clusterHost(clusterEP1))
 	}
-	ft = newFakeTransport().on(hostOf(ep1), fakeReply{block: true}).on(hostOf(ep2), okGet())
-	c = newFakeClient(t, ft, Config{Username: "u", Password: "p", HeaderTimeoutPerRequest: 10 * time.Millisecond}, ep1, ep2)
+	ft = newFakeTransport().on(clusterHost(clusterEP1), fakeReply{block: true}).on(clusterHost(clusterEP2), clusterOKGet())
+	c = newFakeClient(t, ft, Config{Username: "u", Password: "p", HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
 	r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(func() context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
 		t.Cleanup(cancel)

@@ -53,7 +53,7 @@ func keysHTTPClient(t *testing.T, eps ...string) Client {
 	return c
 }
 
-const formType = "application/x-www-form-urlencoded"
+const keysFormType = "application/x-www-form-urlencoded"
 
 // TestKeysAPI_wire checks every row of wire.md's keys table against what
 // an HTTP server receives, below an endpoint that has a path of its own.
@@ -97,131 +97,131 @@ func TestKeysAPI_wire(t *testing.T) {
 				_, err := k.Watcher("/dir", &WatcherOptions{AfterIndex: 5, Recursive: true}).Next(ctx)
 				return err
 			}},
-		{name: "set_nil_opts", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: formType,
+		{name: "set_nil_opts", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error { _, err := k.Set(ctx, "/foo", "bar", nil); return err }},
-		{name: "set_empty_value_sent", method: "PUT", uri: "/v2/keys/foo", body: "value=", ctype: formType,
+		{name: "set_empty_value_sent", method: "PUT", uri: "/v2/keys/foo", body: "value=", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "", &SetOptions{})
 				return err
 			}},
-		{name: "set_value_escaped", method: "PUT", uri: "/v2/keys/foo", body: "value=a%3Db%26c+d%25+%C3%A9", ctype: formType,
+		{name: "set_value_escaped", method: "PUT", uri: "/v2/keys/foo", body: "value=a%3Db%26c+d%25+%C3%A9", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "a=b&c d% é", nil)
 				return err
 			}},
-		{name: "set_prev_value", method: "PUT", uri: "/v2/keys/foo?prevValue=a+b%26c", body: "value=bar", ctype: formType,
+		{name: "set_prev_value", method: "PUT", uri: "/v2/keys/foo?prevValue=a+b%26c", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{PrevValue: "a b&c"})
 				return err
 			}},
-		{name: "set_prev_index", method: "PUT", uri: "/v2/keys/foo?prevIndex=12", body: "value=bar", ctype: formType,
+		{name: "set_prev_index", method: "PUT", uri: "/v2/keys/foo?prevIndex=12", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{PrevIndex: 12})
 				return err
 			}},
-		{name: "set_prev_exist_true", method: "PUT", uri: "/v2/keys/foo?prevExist=true", body: "value=bar", ctype: formType,
+		{name: "set_prev_exist_true", method: "PUT", uri: "/v2/keys/foo?prevExist=true", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{PrevExist: PrevExist})
 				return err
 			}},
-		{name: "set_prev_exist_false", method: "PUT", uri: "/v2/keys/foo?prevExist=false", body: "value=bar", ctype: formType,
+		{name: "set_prev_exist_false", method: "PUT", uri: "/v2/keys/foo?prevExist=false", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{PrevExist: PrevNoExist})
 				return err
 			}},
-		{name: "set_prev_ignore", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: formType,
+		{name: "set_prev_ignore", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{PrevExist: PrevIgnore})
 				return err
 			}},
-		{name: "set_ttl_1500ms_is_1s", method: "PUT", uri: "/v2/keys/foo", body: "ttl=1&value=bar", ctype: formType,
+		{name: "set_ttl_1500ms_is_1s", method: "PUT", uri: "/v2/keys/foo", body: "ttl=1&value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{TTL: 1500 * time.Millisecond})
 				return err
 			}},
-		{name: "set_ttl_zero_ignored", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: formType,
+		{name: "set_ttl_zero_ignored", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{TTL: 0})
 				return err
 			}},
-		{name: "set_ttl_negative_ignored", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: formType,
+		{name: "set_ttl_negative_ignored", method: "PUT", uri: "/v2/keys/foo", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "bar", &SetOptions{TTL: -time.Minute})
 				return err
 			}},
-		{name: "set_refresh", method: "PUT", uri: "/v2/keys/tmp?prevExist=true", body: "refresh=true&ttl=600&value=", ctype: formType,
+		{name: "set_refresh", method: "PUT", uri: "/v2/keys/tmp?prevExist=true", body: "refresh=true&ttl=600&value=", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/tmp", "", &SetOptions{Refresh: true, TTL: 10 * time.Minute, PrevExist: PrevExist})
 				return err
 			}},
-		{name: "set_no_value_on_success", method: "PUT", uri: "/v2/keys/nv?noValueOnSuccess=true", body: "value=x", ctype: formType,
+		{name: "set_no_value_on_success", method: "PUT", uri: "/v2/keys/nv?noValueOnSuccess=true", body: "value=x", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/nv", "x", &SetOptions{NoValueOnSuccess: true})
 				return err
 			}},
 		{name: "set_all_conditions_sorted", method: "PUT",
 			uri:  "/v2/keys/foo?noValueOnSuccess=true&prevExist=true&prevIndex=3&prevValue=old",
-			body: "refresh=true&ttl=30&value=new", ctype: formType,
+			body: "refresh=true&ttl=30&value=new", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/foo", "new", &SetOptions{PrevValue: "old", PrevIndex: 3, PrevExist: PrevExist,
 					TTL: 30 * time.Second, Refresh: true, NoValueOnSuccess: true})
 				return err
 			}},
-		{name: "set_dir", method: "PUT", uri: "/v2/keys/dir?dir=true", body: "", ctype: formType,
+		{name: "set_dir", method: "PUT", uri: "/v2/keys/dir?dir=true", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/dir", "ignored", &SetOptions{Dir: true})
 				return err
 			}},
 		{name: "set_dir_drops_prev_value", method: "PUT",
 			uri:  "/v2/keys/dir?dir=true&noValueOnSuccess=true&prevExist=false&prevIndex=4",
-			body: "refresh=true&ttl=2", ctype: formType,
+			body: "refresh=true&ttl=2", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Set(ctx, "/dir", "", &SetOptions{Dir: true, PrevValue: "x", PrevIndex: 4, PrevExist: PrevNoExist,
 					NoValueOnSuccess: true, TTL: 2 * time.Second, Refresh: true})
 				return err
 			}},
-		{name: "create", method: "PUT", uri: "/v2/keys/foo?prevExist=false", body: "value=bar", ctype: formType,
+		{name: "create", method: "PUT", uri: "/v2/keys/foo?prevExist=false", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error { _, err := k.Create(ctx, "/foo", "bar"); return err }},
-		{name: "update", method: "PUT", uri: "/v2/keys/foo?prevExist=true", body: "value=bar", ctype: formType,
+		{name: "update", method: "PUT", uri: "/v2/keys/foo?prevExist=true", body: "value=bar", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error { _, err := k.Update(ctx, "/foo", "bar"); return err }},
-		{name: "create_in_order", method: "POST", uri: "/v2/keys/queue", body: "value=job", ctype: formType,
+		{name: "create_in_order", method: "POST", uri: "/v2/keys/queue", body: "value=job", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.CreateInOrder(ctx, "/queue", "job", nil)
 				return err
 			}},
-		{name: "create_in_order_ttl", method: "POST", uri: "/v2/keys/queue", body: "ttl=1&value=job+1", ctype: formType,
+		{name: "create_in_order_ttl", method: "POST", uri: "/v2/keys/queue", body: "ttl=1&value=job+1", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.CreateInOrder(ctx, "/queue", "job 1", &CreateInOrderOptions{TTL: 1500 * time.Millisecond})
 				return err
 			}},
-		{name: "create_in_order_ttl_zero", method: "POST", uri: "/v2/keys/queue", body: "value=job", ctype: formType,
+		{name: "create_in_order_ttl_zero", method: "POST", uri: "/v2/keys/queue", body: "value=job", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.CreateInOrder(ctx, "/queue", "job", &CreateInOrderOptions{})
 				return err
 			}},
-		{name: "delete_nil_opts", method: "DELETE", uri: "/v2/keys/foo", body: "", ctype: formType,
+		{name: "delete_nil_opts", method: "DELETE", uri: "/v2/keys/foo", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error { _, err := k.Delete(ctx, "/foo", nil); return err }},
-		{name: "delete_dir", method: "DELETE", uri: "/v2/keys/dir?dir=true", body: "", ctype: formType,
+		{name: "delete_dir", method: "DELETE", uri: "/v2/keys/dir?dir=true", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Delete(ctx, "/dir", &DeleteOptions{Dir: true})
 				return err
 			}},
-		{name: "delete_recursive", method: "DELETE", uri: "/v2/keys/dir?recursive=true", body: "", ctype: formType,
+		{name: "delete_recursive", method: "DELETE", uri: "/v2/keys/dir?recursive=true", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Delete(ctx, "/dir", &DeleteOptions{Recursive: true})
 				return err
 			}},
-		{name: "delete_prev_value", method: "DELETE", uri: "/v2/keys/foo?prevValue=b+z", body: "", ctype: formType,
+		{name: "delete_prev_value", method: "DELETE", uri: "/v2/keys/foo?prevValue=b+z", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Delete(ctx, "/foo", &DeleteOptions{PrevValue: "b z"})
 				return err
 			}},
-		{name: "delete_prev_index", method: "DELETE", uri: "/v2/keys/foo?prevIndex=9", body: "", ctype: formType,
+		{name: "delete_prev_index", method: "DELETE", uri: "/v2/keys/foo?prevIndex=9", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Delete(ctx, "/foo", &DeleteOptions{PrevIndex: 9})
 				return err
 			}},
-		{name: "delete_all_sorted", method: "DELETE", uri: "/v2/keys/d?dir=true&prevIndex=9&prevValue=v&recursive=true", body: "", ctype: formType,
+		{name: "delete_all_sorted", method: "DELETE", uri: "/v2/keys/d?dir=true&prevIndex=9&prevValue=v&recursive=true", body: "", ctype: keysFormType,
 			call: func(ctx context.Context, k KeysAPI) error {
 				_, err := k.Delete(ctx, "/d", &DeleteOptions{Dir: true, PrevIndex: 9, PrevValue: "v", Recursive: true})
 				return err
@@ -594,16 +594,16 @@ func TestIsKeyNotFound(t *testing.T) {
 	}
 }
 
-// watchScript is a transport handler for watcher tests: it records the
+// keysWatchScript is a transport handler for watcher tests: it records the
 // waitIndex of each poll and answers from a list.
-type watchScript struct {
+type keysWatchScript struct {
 	mu      sync.Mutex
 	indexes []string
 	queries []string
 	replies []fakeReply
 }
 
-func (w *watchScript) handle(req *http.Request) (*http.Response, error) {
+func (w *keysWatchScript) handle(req *http.Request) (*http.Response, error) {
 	w.mu.Lock()
 	w.indexes = append(w.indexes, req.URL.Query().Get("waitIndex"))
 	w.queries = append(w.queries, req.URL.RawQuery)
@@ -626,12 +626,12 @@ func (w *watchScript) handle(req *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(r.body)), Request: req}, nil
 }
 
-func watchEvent(modified uint64) fakeReply {
+func keysWatchEvent(modified uint64) fakeReply {
 	return fakeJSON(200, fmt.Sprintf(`{"action":"set","node":{"key":"/w","value":"v","modifiedIndex":%d,"createdIndex":1}}`, modified), "")
 }
 
-// watchFakeClient answers through ws on a fake transport.
-func watchFakeClient(t *testing.T, ws *watchScript) (*fakeTransport, KeysAPI) {
+// keysWatchClient answers through ws on a fake transport.
+func keysWatchClient(t *testing.T, ws *keysWatchScript) (*fakeTransport, KeysAPI) {
 	t.Helper()
 	ft := newFakeTransport()
 	ft.handler = ws.handle
@@ -646,25 +646,25 @@ func TestWatcher_indexes(t *testing.T) {
 		nexts   int
 		want    []string // waitIndex of each poll
 	}{
-		{"nil_opts_from_now", nil, []fakeReply{watchEvent(7)}, 1, []string{"0"}},
-		{"after_zero_from_now", &WatcherOptions{}, []fakeReply{watchEvent(7)}, 1, []string{"0"}},
-		{"after_index_plus_one", &WatcherOptions{AfterIndex: 5}, []fakeReply{watchEvent(7)}, 1, []string{"6"}},
-		{"modified_plus_one", &WatcherOptions{AfterIndex: 5}, []fakeReply{watchEvent(7), watchEvent(12), watchEvent(13)}, 3,
+		{"nil_opts_from_now", nil, []fakeReply{keysWatchEvent(7)}, 1, []string{"0"}},
+		{"after_zero_from_now", &WatcherOptions{}, []fakeReply{keysWatchEvent(7)}, 1, []string{"0"}},
+		{"after_index_plus_one", &WatcherOptions{AfterIndex: 5}, []fakeReply{keysWatchEvent(7)}, 1, []string{"6"}},
+		{"modified_plus_one", &WatcherOptions{AfterIndex: 5}, []fakeReply{keysWatchEvent(7), keysWatchEvent(12), keysWatchEvent(13)}, 3,
 			[]string{"6", "8", "13"}},
-		{"from_now_then_modified_plus_one", nil, []fakeReply{watchEvent(40), watchEvent(41)}, 2, []string{"0", "41"}},
+		{"from_now_then_modified_plus_one", nil, []fakeReply{keysWatchEvent(40), keysWatchEvent(41)}, 2, []string{"0", "41"}},
 		{"empty_body_repolls_after_x_etcd_index", &WatcherOptions{AfterIndex: 5},
-			[]fakeReply{fakeJSON(200, "", "20"), watchEvent(25)}, 1, []string{"6", "21"}},
+			[]fakeReply{fakeJSON(200, "", "20"), keysWatchEvent(25)}, 1, []string{"6", "21"}},
 		{"empty_body_without_index_repolls_same", &WatcherOptions{AfterIndex: 5},
-			[]fakeReply{fakeJSON(200, "", ""), fakeJSON(200, "", ""), watchEvent(9)}, 1, []string{"6", "6", "6"}},
+			[]fakeReply{fakeJSON(200, "", ""), fakeJSON(200, "", ""), keysWatchEvent(9)}, 1, []string{"6", "6", "6"}},
 		{"empty_body_older_index_keeps_position", &WatcherOptions{AfterIndex: 50},
-			[]fakeReply{fakeJSON(200, "", "10"), watchEvent(60)}, 1, []string{"51", "51"}},
+			[]fakeReply{fakeJSON(200, "", "10"), keysWatchEvent(60)}, 1, []string{"51", "51"}},
 		{"empty_body_from_now", nil,
-			[]fakeReply{fakeJSON(200, "", "99"), watchEvent(100)}, 1, []string{"0", "100"}},
+			[]fakeReply{fakeJSON(200, "", "99"), keysWatchEvent(100)}, 1, []string{"0", "100"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ws := &watchScript{replies: tc.replies}
-			ft, k := watchFakeClient(t, ws)
+			ws := &keysWatchScript{replies: tc.replies}
+			ft, k := keysWatchClient(t, ws)
 			w := k.Watcher("/w", tc.opts)
 			if n := len(ft.requests()); n != 0 {
 				t.Fatalf("Watcher sent %d requests before Next, want 0", n)
@@ -690,8 +690,8 @@ func TestWatcher_indexes(t *testing.T) {
 }
 
 func TestWatcher_recursive(t *testing.T) {
-	ws := &watchScript{replies: []fakeReply{watchEvent(3)}}
-	_, k := watchFakeClient(t, ws)
+	ws := &keysWatchScript{replies: []fakeReply{keysWatchEvent(3)}}
+	_, k := keysWatchClient(t, ws)
 	if _, err := k.Watcher("/dir", &WatcherOptions{Recursive: true}).Next(context.Background()); err != nil {
 		t.Fatalf("Next = %v", err)
 	}
