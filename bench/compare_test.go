@@ -17,8 +17,8 @@ import (
 )
 
 var (
-	flagRounds = flag.Int("rounds", 5, "measured rounds per comparison (plus one warm-up round)")
-	flagRun    = flag.Duration("d", 400*time.Millisecond, "duration of one candidate's run within a round")
+	flagRounds = flag.Int("rounds", 15, "measured rounds per comparison (plus one warm-up round)")
+	flagRun    = flag.Duration("d", 100*time.Millisecond, "duration of one candidate's run within a round")
 	flagOnly   = flag.String("only", "", "run only the section named replay or etcd")
 )
 
@@ -120,7 +120,7 @@ func compareReplay(t *testing.T, out io.Writer) {
 	for _, b := range Bodies() {
 		d := *flagRun
 		if len(b.JSON) > 1<<20 {
-			d *= 2 // few operations per run otherwise
+			d *= 5 // a run would hold a single operation otherwise
 		}
 		s := measure(t, getters(t, srv.URL, b.Key, true), 1, d)
 		fmt.Fprintf(out, "| %s | %s | %d | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× | %.0f | %.0f | %.0f |\n",
@@ -181,7 +181,9 @@ func compareEtcd(t *testing.T, out io.Writer) {
 	row(fmt.Sprintf("recursive Get, %d keys", len(rec.Leaves)), "ops/s", big, OpsPerSec, count, "")
 
 	fmt.Fprintf(out, "\nTargets of issue 5 (medians of per-round ratios):\n\n")
-	verdict := func(name string, got, limit float64, atLeast bool) {
+	verdict := func(name string, s *Series, a, b string, f func(Sample) float64, limit float64, atLeast bool) {
+		got := s.MedianRatio(a, b, f)
+		q1, q3 := s.RatioQuartiles(a, b, f)
 		ok := got <= limit
 		if atLeast {
 			ok = got >= limit
@@ -194,12 +196,12 @@ func compareEtcd(t *testing.T, out io.Writer) {
 		if atLeast {
 			cmp = "≥"
 		}
-		fmt.Fprintf(out, "- %s: %.3f× (target %s %.2f×): %s\n", name, got, cmp, limit, word)
+		fmt.Fprintf(out, "- %s: %.3f× (quartiles %.3f–%.3f; target %s %.2f×): %s\n", name, got, q1, q3, cmp, limit, word)
 	}
-	verdict("sequential Get ops/s, ours ÷ plain", seq.MedianRatio(NameOurs, NamePlain, OpsPerSec), 0.97, true)
-	verdict("16-goroutine Get ops/s, ours ÷ plain", par.MedianRatio(NameOurs, NamePlain, OpsPerSec), 0.95, true)
-	verdict("allocs per Get, ours ÷ plain+json", seq.MedianRatio(NameOurs, NamePlainJSON, AllocsPerOp), 1.10, false)
-	verdict(fmt.Sprintf("CPU per recursive Get of %d keys, ours ÷ v2.305.35", len(rec.Leaves)), big.MedianRatio(NameOurs, NameUpstream, CPUPerOp), 0.5, false)
+	verdict("sequential Get ops/s, ours ÷ plain", seq, NameOurs, NamePlain, OpsPerSec, 0.97, true)
+	verdict("16-goroutine Get ops/s, ours ÷ plain", par, NameOurs, NamePlain, OpsPerSec, 0.95, true)
+	verdict("allocs per Get, ours ÷ plain+json", seq, NameOurs, NamePlainJSON, AllocsPerOp, 1.10, false)
+	verdict(fmt.Sprintf("CPU per recursive Get of %d keys, ours ÷ v2.305.35", len(rec.Leaves)), big, NameOurs, NameUpstream, CPUPerOp, 0.5, false)
 }
 
 // load writes the small key and the keys of b into the member, with their

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/metrics"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,15 +42,14 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-var allocMetrics = []metrics.Sample{
-	{Name: "/gc/heap/allocs:objects"},
-	{Name: "/gc/heap/allocs:bytes"},
-}
-
+// readAllocs counts like the testing package's allocs/op: ReadMemStats
+// stops the world and flushes every P's cache, so small and tiny
+// allocations are all counted (runtime/metrics would miss the unflushed
+// ones).
 func readAllocs() (objects, bytes uint64) {
-	s := slices.Clone(allocMetrics)
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs, ms.TotalAlloc
 }
 
 // Run calls get from workers goroutines until d has passed and returns
@@ -58,7 +57,10 @@ func readAllocs() (objects, bytes uint64) {
 // benchmark's own goroutines run meanwhile (the servers are other
 // processes), so the CPU and allocation counters are the candidate's.
 func Run(ctx context.Context, get Getter, workers int, d time.Duration) (Sample, error) {
-	runtime.GC()
+	// Collect the previous run's garbage and hand its memory back to the
+	// OS now, so the background scavenger does not bill that work to this
+	// run.
+	debug.FreeOSMemory()
 	var (
 		stop  atomic.Bool
 		ops   atomic.Int64
@@ -135,12 +137,27 @@ func (s *Series) Median(name string, f func(Sample) float64) float64 {
 // MedianRatio returns the median over rounds of f(a)/f(b), each ratio
 // taken within one round: the two ran back to back, under the same load.
 func (s *Series) MedianRatio(a, b string, f func(Sample) float64) float64 {
+	return median(s.ratios(a, b, f))
+}
+
+// RatioQuartiles returns the first and third quartiles of the per-round
+// ratios of MedianRatio, to show how much the machine's load moved them.
+func (s *Series) RatioQuartiles(a, b string, f func(Sample) float64) (q1, q3 float64) {
+	v := s.ratios(a, b, f)
+	if len(v) == 0 {
+		return 0, 0
+	}
+	slices.Sort(v)
+	return v[len(v)/4], v[(3*len(v))/4]
+}
+
+func (s *Series) ratios(a, b string, f func(Sample) float64) []float64 {
 	sa, sb := s.Samples[a], s.Samples[b]
 	var v []float64
 	for i := range min(len(sa), len(sb)) {
 		v = append(v, f(sa[i])/f(sb[i]))
 	}
-	return median(v)
+	return v
 }
 
 func median(v []float64) float64 {
