@@ -13,8 +13,7 @@ import (
 // every struct, list and time of the body is carved from, so that a
 // body costs a handful of allocations whatever its size.
 type keysDecoder struct {
-	s    jsonScanner
-	body []byte // the caller's body, read only to size the slabs
+	s jsonScanner
 	// estimate is the number of '{' in the body, an upper bound of the
 	// objects in it and so of the structs and list elements it holds.
 	estimate       int
@@ -55,7 +54,6 @@ func (d *keysDecoder) run(body []byte, res *Response, strict bool) bool {
 	buf := make([]byte, len(body))
 	copy(buf, body)
 	d.s = jsonScanner{buf: buf, strict: strict}
-	d.body = body
 	d.estimate = bytes.Count(body, []byte{'{'})
 	d.stackNodes = make(Nodes, 0, max(d.estimate, 8))
 	s := &d.s
@@ -414,15 +412,15 @@ func (d *keysDecoder) newNode() *Node {
 	return v
 }
 
-// newTime returns a zero time.Time from the slab, first sized by the
-// number of time field names in the body.
+// newTime returns a zero time.Time from the slab. Every time belongs to
+// a struct and a struct gets at most one per field, so the first slab
+// is as large as the object estimate; it is made only when a body has
+// a time at all.
 func (d *keysDecoder) newTime() *time.Time {
 	if len(d.slabTime) == 0 {
-		size := 16
+		size := 64
 		if !d.slabTimeSized {
-			size = 0
-			size += bytes.Count(d.body, []byte("\"expiration\""))
-			size = max(size, 1)
+			size = max(d.estimate*1, 1)
 			d.slabTimeSized = true
 		}
 		d.slabTime = make([]time.Time, size)

@@ -78,7 +78,6 @@ func (g *gen) decoderType() {
 	g.p("// body costs a handful of allocations whatever its size.")
 	g.p("type keysDecoder struct {")
 	g.p("s jsonScanner")
-	g.p("body []byte // the caller's body, read only to size the slabs")
 	g.p("// estimate is the number of '{' in the body, an upper bound of the")
 	g.p("// objects in it and so of the structs and list elements it holds.")
 	g.p("estimate int")
@@ -131,7 +130,6 @@ func (g *gen) entry() {
 	g.p("buf := make([]byte, len(body))")
 	g.p("copy(buf, body)")
 	g.p("d.s = jsonScanner{buf: buf, strict: strict}")
-	g.p("d.body = body")
 	g.p("d.estimate = bytes.Count(body, []byte{'{'})")
 	for _, sl := range m.Slices {
 		g.p("d.stack%s = make(%s, 0, max(d.estimate, 8))", sl, sl)
@@ -350,17 +348,15 @@ func (g *gen) allocFunc(el string) {
 }
 
 func (g *gen) timeAlloc() {
-	g.p("// newTime returns a zero time.Time from the slab, first sized by the")
-	g.p("// number of time field names in the body.")
+	g.p("// newTime returns a zero time.Time from the slab. Every time belongs to")
+	g.p("// a struct and a struct gets at most one per field, so the first slab")
+	g.p("// is as large as the object estimate; it is made only when a body has")
+	g.p("// a time at all.")
 	g.p("func (d *keysDecoder) newTime() *time.Time {")
 	g.p("if len(d.slabTime) == 0 {")
-	g.p("size := 16")
+	g.p("size := 64")
 	g.p("if !d.slabTimeSized {")
-	g.p("size = 0")
-	for _, name := range g.m.TimeNames {
-		g.p("size += bytes.Count(d.body, []byte(%s))", strconv.Quote(strconv.Quote(name)))
-	}
-	g.p("size = max(size, 1)")
+	g.p("size = max(d.estimate*%d, 1)", g.timeFieldsPerStruct())
 	g.p("d.slabTimeSized = true")
 	g.p("}")
 	g.p("d.slabTime = make([]time.Time, size)")
@@ -369,4 +365,19 @@ func (g *gen) timeAlloc() {
 	g.p("d.slabTime = d.slabTime[1:]")
 	g.p("return t")
 	g.p("}")
+}
+
+// timeFieldsPerStruct is the largest number of time fields of one struct.
+func (g *gen) timeFieldsPerStruct() int {
+	most := 0
+	for _, st := range g.m.Structs {
+		n := 0
+		for _, f := range st.Fields {
+			if f.Kind == kindTimePtr {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
 }
