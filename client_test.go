@@ -1357,3 +1357,37 @@ func TestClient_GetVersion_endpointPath(t *testing.T) {
 		t.Errorf("GetVersion sent %+v, want GET /proxy/version", r)
 	}
 }
+
+// TestClient_redirectKeepsCallKind: a redirected Create stays one-shot and
+// a redirected watch stays exempt from the header timeout.
+func TestClient_redirectKeepsCallKind(t *testing.T) {
+	ft := newFakeTransport().on(clusterHost(clusterEP1), clusterRedirectReply("http://127.0.0.1:9/v2/keys/foo?prevExist=false")).
+		on("127.0.0.1:9", fakeJSON(503, "", "")).on(clusterHost(clusterEP2), clusterOKGet())
+	c := newFakeClient(t, ft, Config{}, clusterEP1, clusterEP2)
+	if _, err := NewKeysAPI(c).Create(context.Background(), "/foo", "v"); err == nil {
+		t.Errorf("redirected Create to a 503 member = nil, want its error")
+	}
+	if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1), "127.0.0.1:9"}) {
+		t.Errorf("redirected Create tried %v, want only the endpoint and its redirect", got)
+	}
+
+	ft = newFakeTransport()
+	ft.handler = func(req *http.Request) (*http.Response, error) {
+		if req.URL.Host != "127.0.0.1:9" {
+			return &http.Response{StatusCode: http.StatusTemporaryRedirect, Body: http.NoBody, Request: req,
+				Header: http.Header{"Location": {"http://127.0.0.1:9/v2/keys/foo?wait=true"}}}, nil
+		}
+		select {
+		case <-time.After(60 * time.Millisecond):
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		body := `{"action":"set","node":{"key":"/foo","value":"v","modifiedIndex":9,"createdIndex":9}}`
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
+			ContentLength: int64(len(body)), Request: req}, nil
+	}
+	c = newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
+	if r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background()); err != nil || r.Node.ModifiedIndex != 9 {
+		t.Errorf("redirected Watcher.Next = %v, %v, want the event after 60ms", r, err)
+	}
+}

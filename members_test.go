@@ -160,6 +160,8 @@ func TestMembersAPI_Add(t *testing.T) {
 		{name: "ok_is_unexpected", reply: fakeJSON(200, `{"id":"1a2b"}`, ""), wantErr: "unexpected status code 200"},
 		{name: "bad_request", reply: fakeJSON(400, `{"message":"bad"}`, ""), wantErr: "unexpected status code 400"},
 		{name: "garbage", reply: fakeJSON(201, `not json`, ""), wantErr: ErrInvalidJSON.Error()},
+		{name: "conflict_garbage", reply: fakeJSON(409, `conflict`, ""), wantErr: ErrInvalidJSON.Error()},
+		{name: "all_members_down", reply: fakeJSON(503, "", ""), wantErr: "client: etcd cluster is unavailable or misconfigured; error #0: client: etcd member http://127.0.0.1:1 has no leader\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,6 +217,7 @@ func TestMembersAPI_Remove(t *testing.T) {
 		{name: "gone_counts_as_removed", reply: fakeJSON(410, `{"message":"membership: member removed"}`, "")},
 		{name: "not_found", reply: fakeJSON(404, `{"message":"membership: member not found"}`, ""), wantErr: "unexpected status code 404"},
 		{name: "ok_is_unexpected", reply: fakeJSON(200, "", ""), wantErr: "unexpected status code 200"},
+		{name: "request_error", reply: fakeReply{err: errFakeRefused}, wantErr: "client: etcd cluster is unavailable or misconfigured; error #0: fake: connection refused\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
