@@ -39,3 +39,10 @@ func (ce *ClusterError) Detail() string {
 func (ce *ClusterError) Unwrap() []error {
 	return ce.Errors
 }
+
+// Is reports whether target is ErrClusterUnavailable, the summary every
+// ClusterError starts with, so errors.Is(err, ErrClusterUnavailable)
+// recognises a failed round without a type assertion.
+func (ce *ClusterError) Is(target error) bool {
+	return target == ErrClusterUnavailable
+}
