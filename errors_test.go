@@ -284,3 +284,14 @@ func TestErrors_wrappedSentinels(t *testing.T) {
 		t.Errorf("Get through a redirect loop = %v, want a ClusterError holding ErrTooManyRedirects", err)
 	}
 }
+
+func TestClusterError_IsErrClusterUnavailable(t *testing.T) {
+	ce := &ClusterError{Errors: []error{errors.New("boom")}}
+	wrapped := fmt.Errorf("sync: %w", ce)
+	if !errors.Is(wrapped, ErrClusterUnavailable) {
+		t.Errorf("errors.Is(%v, ErrClusterUnavailable) = false, want true", wrapped)
+	}
+	if errors.Is(errors.New("other"), ErrClusterUnavailable) {
+		t.Error("errors.Is(unrelated, ErrClusterUnavailable) = true, want false")
+	}
+}
