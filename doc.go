@@ -79,7 +79,10 @@ those addresses; check the endpoints and that the members run.
 
 *ClusterError with "has no leader": the members answered 500/503 because
 the cluster has no quorum or is electing a leader. Elections last a second
-or two; Config.Retry rides through them.
+or two; Config.Retry rides through them. etcd 3.4 and 3.5 often hold a
+write during an election instead of answering 5xx, so pair Config.Retry
+with Config.HeaderTimeoutPerRequest: the held request then fails on its
+member and the next round goes to the new leader.
 
 *ClusterError with "exceeded header timeout": a member took longer than
 Config.HeaderTimeoutPerRequest to answer, often a stopped or overloaded
@@ -91,7 +94,10 @@ pinned to did not answer in time. The next call starts at another member.
 Error with Code ErrorCodeEventIndexCleared (401) from Watcher.Next: the
 watch asked for an index older than the 1,000 events etcd keeps. Re-read
 the key with Get and watch from the answer's Index+1, or use
-NewResilientWatcher, which does that for you.
+NewResilientWatcher, which does that for you: it returns the key's state as
+a Response with Action ActionResync (Node is nil when the key is gone) and
+goes on from there. It also gives up a long poll after MaxPollTime and
+re-issues it on the next member, so a frozen member cannot hold a watch.
 
 Error with Code ErrorCodeUnauthorized (110): auth is enabled and the
 request carried no or wrong credentials (Config.Username/Password).
@@ -129,7 +135,7 @@ Behind the same API this package fixes limits its users lived with:
 Additions (new names; nothing of the original changed): Config.Retry and
 RetryPolicy, Config.MaxResponseBytes, DefaultMaxResponseBytes,
 ErrResponseTooLarge, MembersError, StatusError, AuthError,
-IsEventIndexCleared, NewResilientWatcher and its options, and
-ClusterError.Unwrap.
+IsEventIndexCleared, NewResilientWatcher, ResilientWatcherOptions,
+ActionResync, DefaultMaxPollTime, and ClusterError.Unwrap and Is.
 */
 package client
