@@ -60,7 +60,12 @@ func getters(t *testing.T, ep, key string, rec bool) map[string]Getter {
 
 func measure(t *testing.T, gs map[string]Getter, workers int, d time.Duration) *Series {
 	t.Helper()
-	s, err := Measure(context.Background(), names, gs, workers, *flagRounds, d)
+	return measureRounds(t, gs, workers, *flagRounds, d)
+}
+
+func measureRounds(t *testing.T, gs map[string]Getter, workers, rounds int, d time.Duration) *Series {
+	t.Helper()
+	s, err := Measure(context.Background(), names, gs, workers, rounds, d)
 	if err != nil {
 		t.Fatalf("Measure: %v", err)
 	}
@@ -70,7 +75,7 @@ func measure(t *testing.T, gs map[string]Getter, workers int, d time.Duration) *
 // TestCompare measures all candidates and prints the tables; it fails
 // only when a candidate fails or decodes differently, never on speed.
 func TestCompare(t *testing.T) {
-	fmt.Printf("\nmachine: %d CPUs (%s), %s %s/%s, GOMAXPROCS=%d; %d rounds of %v per candidate, medians\n",
+	fmt.Printf("\nmachine: %d CPUs (%s), %s %s/%s, GOMAXPROCS=%d; -rounds %d -d %v (see the section headers), medians\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), *flagRounds, *flagRun)
 	// Each table is printed when its section ends, so the replay table
 	// survives a skipped etcd section.
@@ -115,6 +120,7 @@ func compareReplay(t *testing.T, out io.Writer) {
 	t.Cleanup(srv.Stop)
 
 	fmt.Fprintf(out, "\n## (a) Replay server (child process), one goroutine, recursive GET of each body\n\n")
+	fmt.Fprintf(out, "%d rounds of %v per candidate (%v for bodies above 1 MB) after a warm-up round.\n\n", *flagRounds, *flagRun, 5**flagRun)
 	fmt.Fprintf(out, "| body | size | nodes | µs/op ours | v2.305.35 | plain | plain+json | ops/s ours÷plain | ours÷plain+json | CPU/op ours÷v2.305.35 | allocs/op ours | v2.305.35 | plain+json |\n")
 	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, b := range Bodies() {
@@ -150,14 +156,19 @@ func compareEtcd(t *testing.T, out io.Writer) {
 	// Binary skips this section, loudly, when there is no etcd to run.
 	etcdtest.Binary(t)
 	fmt.Fprintf(out, "\n## (b) Local etcd %s, one member\n\n", etcdtest.ServerVersion(t))
+	fmt.Fprintf(out, "Small Gets: %d rounds of %v per candidate; recursive Get: %d rounds of %v; each after a warm-up round.\n\n",
+		3**flagRounds, *flagRun, *flagRounds, 2**flagRun)
 	c := etcdtest.Start(t, 1)
 	ep := c.Endpoints()[0]
 	rec := Bodies()[4]
 	load(t, ep, rec)
 
-	seq := measure(t, getters(t, ep, smallKey, false), 1, *flagRun*2)
-	par := measure(t, getters(t, ep, smallKey, false), 16, *flagRun*2)
-	big := measure(t, getters(t, ep, rec.Key, true), 1, *flagRun*2)
+	// A small Get takes about 100 µs, so short runs in many rounds give
+	// thousands of operations per candidate while following the load of
+	// the machine closely.
+	seq := measureRounds(t, getters(t, ep, smallKey, false), 1, 3**flagRounds, *flagRun)
+	par := measureRounds(t, getters(t, ep, smallKey, false), 16, 3**flagRounds, *flagRun)
+	big := measureRounds(t, getters(t, ep, rec.Key, true), 1, *flagRounds, 2**flagRun)
 
 	fmt.Fprintf(out, "| workload | metric | ours | v2.305.35 | plain | plain+json | ours÷plain | ours÷plain+json | ours÷v2.305.35 | target |\n")
 	fmt.Fprintf(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
