@@ -604,11 +604,11 @@ func (r *redirectFollowingHTTPClient) Do(ctx context.Context, act httpAction) (*
 		}
 		hdr := resp.Header.Get("Location")
 		if hdr == "" {
-			return nil, nil, errors.New("location header not set")
+			return nil, nil, errors.New("Location header not set")
 		}
 		loc, err := url.Parse(hdr)
 		if err != nil {
-			return nil, nil, fmt.Errorf("location header not valid URL: %s", hdr)
+			return nil, nil, fmt.Errorf("Location header not valid URL: %s", hdr)
 		}
 		// A relative Location is resolved against the URL that answered
 		// it, as browsers and net/http do.

@@ -705,10 +705,8 @@ func TestClient_redirects(t *testing.T) {
 			}
 			if tc.wantErr != "" {
 				var ce *ClusterError
-				// wire.md capitalises these texts where they start its
-				// sentences; the code (and redirect_test.go) spell them in
-				// lowercase like Go errors. Only the case may differ.
-				if !errors.As(err, &ce) || len(ce.Errors) != 1 || !strings.EqualFold(ce.Errors[0].Error(), tc.wantErr) {
+				// cluster.md gives these texts exactly, capital L included.
+				if !errors.As(err, &ce) || len(ce.Errors) != 1 || ce.Errors[0].Error() != tc.wantErr {
 					t.Errorf("Get = %v, want the endpoint to fail with %q", err, tc.wantErr)
 				}
 			}

@@ -206,12 +206,12 @@ func TestHostileServer(t *testing.T) {
 				w.Header().Set("Location", "http://[::1:bad")
 				w.WriteHeader(http.StatusTemporaryRedirect)
 			}),
-			check: contains("location header not valid URL"),
+			check: contains("Location header not valid URL"),
 		},
 		{
 			name:    "found_without_location",
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusFound) }),
-			check:   contains("location header not set"),
+			check:   contains("Location header not set"),
 		},
 		{
 			name: "huge_junk_header",

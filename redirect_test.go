@@ -200,9 +200,9 @@ func TestRedirect_loopsAndBadLocations(t *testing.T) {
 		{"self_loop_default_limit", func(s string) string { return s + "/v2/keys/foo" }, http.StatusTemporaryRedirect, nil, ErrTooManyRedirects, "", 11},
 		{"self_loop_hop_cap", func(s string) string { return s + "/v2/keys/foo" }, http.StatusFound, func(int) error { return nil }, ErrTooManyRedirects, "more than 100", 100},
 		{"custom_refusal", func(s string) string { return s + "/v2/keys/foo" }, http.StatusMovedPermanently, func(via int) error { return errRedirectRefused }, errRedirectRefused, "", 1},
-		{"invalid_location", func(string) string { return "http://[::1" }, http.StatusTemporaryRedirect, nil, nil, "location header not valid URL: http://[::1", 1},
-		{"invalid_escape", func(string) string { return "/v2/keys/%zz" }, http.StatusTemporaryRedirect, nil, nil, "location header not valid URL", 1},
-		{"missing_location", func(string) string { return "" }, http.StatusFound, nil, nil, "location header not set", 1},
+		{"invalid_location", func(string) string { return "http://[::1" }, http.StatusTemporaryRedirect, nil, nil, "Location header not valid URL: http://[::1", 1},
+		{"invalid_escape", func(string) string { return "/v2/keys/%zz" }, http.StatusTemporaryRedirect, nil, nil, "Location header not valid URL", 1},
+		{"missing_location", func(string) string { return "" }, http.StatusFound, nil, nil, "Location header not set", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
