@@ -118,8 +118,12 @@ func diffScenarios() []scenario {
 			get("/v2/keys/t?wait=true&waitIndex={i+1}"),
 			get("/v2/keys/t"),
 		}},
+		// The TTLs below leave seconds between the write and the watch, so a
+		// loaded CI machine cannot let the key expire before the watch
+		// registers (which would change the watch's X-Etcd-Index, or leave a
+		// watch without an event to wait for).
 		{name: "expire_dir", steps: []step{
-			put("/v2/keys/d?dir=true", "ttl=1"),
+			put("/v2/keys/d?dir=true", "ttl=3"),
 			put("/v2/keys/d/k", "value=1"),
 			get("/v2/keys/d/k?wait=true&waitIndex={i+2}"),
 			get("/v2/keys/d"),
@@ -200,7 +204,7 @@ func diffScenarios() []scenario {
 			{method: "GET", path: "/v2/keys/?wait=true&recursive=true", then: []step{put("/v2/keys/a/b/c", "value=1")}},
 		}},
 		{name: "watch_expire_recursive", steps: []step{
-			put("/v2/keys/d/t", "value=x&ttl=1"),
+			put("/v2/keys/d/t", "value=x&ttl=3"),
 			{method: "GET", path: "/v2/keys/d?wait=true&recursive=true"},
 		}},
 		{name: "watch_cleared", steps: []step{
