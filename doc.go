@@ -105,6 +105,28 @@ request carried no or wrong credentials (Config.Username/Password).
 ErrNoEndpoints from Sync: the members listed no client URLs (members that
 were added but have not started yet have none).
 
+# Decisions where the contract is silent
+
+  - HeaderTimeoutPerRequest applies to each request of a redirect chain
+    on its own: every hop gets the full timeout.
+  - Sync replaces the endpoint list only when the members report at least
+    one client URL; otherwise it returns ErrNoEndpoints and keeps the old
+    list. In EndpointSelectionPrioritizeLeader mode the new list is in
+    place before the leader is asked, so a failed leader lookup
+    (ErrNoLeaderEndpoint) still leaves the fresh list behind; a leader URL
+    missing from the list is put first.
+  - A Location header without scheme and host is resolved against the URL
+    that sent it. More than 100 hops end the call with an error wrapping
+    ErrTooManyRedirects, whatever CheckRedirect says.
+  - Auth calls refused with a {"message":...} body (what etcd sends,
+    401 "Insufficient credentials" included) give *AuthError; a body in
+    the keys API's shape ({"errorCode":...}) gives the keys Error value.
+  - Decoded strings of a keys Response share one buffer with the response
+    body they came from, so keeping one string keeps that buffer alive.
+  - A watcher's first request after an empty long-poll answer starts
+    after that answer's X-Etcd-Index (see below): events are never skipped,
+    and the watcher never falls behind.
+
 # Beyond the original
 
 Behind the same API this package fixes limits its users lived with:
