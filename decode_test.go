@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ugorji/go/codec"
 )
@@ -45,7 +46,13 @@ func compareWithUgorji(body []byte) (err error) {
 			err = fmt.Errorf("unmarshalSuccessfulKeysResponse(%q) panicked: %v", body, r)
 		}
 	}()
+	// The result may alias the body, so the decoder must leave it as it
+	// came (and ugorji must see it that way).
+	orig := bytes.Clone(body)
 	got, gotErr := unmarshalSuccessfulKeysResponse(nil, body)
+	if !bytes.Equal(body, orig) {
+		return fmt.Errorf("unmarshalSuccessfulKeysResponse(%q) changed the body to %q", orig, body)
+	}
 	if !json.Valid(body) {
 		if gotErr != ErrInvalidJSON {
 			return fmt.Errorf("unmarshalSuccessfulKeysResponse(%q) = %v, %v; want ErrInvalidJSON for invalid JSON", body, dumpResponse(got), gotErr)
@@ -470,25 +477,43 @@ func TestDecodeKeysResponse_failureLeavesResponse(t *testing.T) {
 	}
 }
 
-// TestDecodeKeysResponse_bodyNotRetained checks that the result does not
-// alias the caller's body, which the caller may reuse.
-func TestDecodeKeysResponse_bodyNotRetained(t *testing.T) {
-	body := []byte(`{"action":"get","node":{"key":"/a","value":"v\u00e9"}}`)
+// TestDecodeKeysResponse_aliasesBody checks that the decoder uses the body
+// it is handed instead of a copy: strings without escapes point into it.
+func TestDecodeKeysResponse_aliasesBody(t *testing.T) {
+	body := []byte(`{"action":"get","node":{"key":"/a","value":"v\u00e9\n"}}`)
 	got, err := unmarshalSuccessfulKeysResponse(nil, body)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("unmarshalSuccessfulKeysResponse(%q) = %v", body, err)
 	}
-	for i := range body {
-		body[i] = 'x'
+	if got.Action != "get" || got.Node.Key != "/a" || got.Node.Value != "vé\n" {
+		t.Fatalf("unmarshalSuccessfulKeysResponse = %v, want get /a \"vé\\n\"", dumpResponse(got))
 	}
-	if got.Action != "get" || got.Node.Key != "/a" || got.Node.Value != "vé" {
-		t.Errorf("after overwriting the body: %v", dumpResponse(got))
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(body)))
+	for _, str := range []string{got.Action, got.Node.Key} {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(str))); p < start || p >= start+uintptr(len(body)) {
+			t.Errorf("string %q is not in the body: it was copied", str)
+		}
+	}
+}
+
+// TestDecodeKeysResponse_secondPassAfterEscapes checks bodies where the
+// strict pass unescapes strings before it meets a lone surrogate that makes
+// ugorji's reading part from JSON's: the lenient pass must see the body as
+// it came.
+func TestDecodeKeysResponse_secondPassAfterEscapes(t *testing.T) {
+	for _, body := range []string{
+		`{"action":"a\nb\u00e9","node":{"key":"\"k\"","value":"\ud800\"abcd"}}`,
+		`{"action":"\u003cx\u003e","node":{"nodes":[{"key":"\/a"},{"key":"b","value":"\uDBFF\\\"abc"}]}}`,
+		`{"node":{"value":"x\ty"},"prevNode":{"key":"\ud800\"abcd","value":"\t"}}`,
+	} {
+		checkAgainstUgorji(t, []byte(body))
 	}
 }
 
 // TestDecodeKeysResponse_allocs guards the allocation count of the small
-// body: the body copy, the Response, and one slab each of nodes, child
-// lists and times, plus the list stack.
+// body: the Response, one slab each of nodes, child lists and times, the
+// list stack and the arena of unescaped strings. The body itself is not
+// copied.
 func TestDecodeKeysResponse_allocs(t *testing.T) {
 	body := smallBody()
 	allocs := testing.AllocsPerRun(100, func() {

@@ -18,7 +18,8 @@ package client
 // differently from the JSON grammar (a lone surrogate escape followed by
 // a closing quote or an escape within six bytes) sets diverged; the caller
 // then checks validity with encoding/json and decodes again in lenient
-// mode, which follows ugorji byte for byte.
+// mode, which follows ugorji byte for byte. Neither pass writes to the
+// body, so the second one reads it as it came.
 
 import (
 	"bytes"
@@ -35,16 +36,21 @@ import (
 // number of open decoded containers reaches it. Skipped values do not count.
 const jsonMaxDepth = 1024
 
-// jsonScanner walks a private copy of a JSON body. Strings without escapes
-// are views into buf; strings with escapes are unescaped in place, which
-// never needs more room than the escaped form took. buf is owned by the
-// scanner and never written after the bytes of a string are final, so the
-// views stay valid and immutable for as long as anything refers to them:
-// that is what makes unsafe.String sound here.
+// jsonScanner walks a JSON body without copying it: strings without
+// escapes are views into buf, so the caller hands buf over and must never
+// change it afterwards. Strings with escapes are unescaped into arena,
+// whose bytes are likewise never written again once a string is cut from
+// them. Both kinds of views thus stay valid and immutable for as long as
+// anything refers to them: that is what makes unsafe.String sound here.
 type jsonScanner struct {
 	buf   []byte
 	pos   int
 	depth int
+
+	// arena holds unescaped strings. It is only ever appended to within
+	// its capacity; a full one is replaced, not grown, so the strings cut
+	// from it keep their bytes.
+	arena []byte
 
 	strict   bool
 	bad      bool // the input is rejected
@@ -329,13 +335,17 @@ func (s *jsonScanner) quoted() string {
 }
 
 // quotedSlow finishes a string that has escapes (or, in lenient mode, raw
-// control bytes) from i on, unescaping it in place from w = i.
+// control bytes) from i on, unescaping it into the arena. Unescaping in
+// place would save that room but destroy the bytes the lenient second
+// pass needs; the arena costs about as much as in-place moves.
 func (s *jsonScanner) quotedSlow(from, i int) string {
 	buf := s.buf
-	w := i
+	start := s.room(len(s.arena), i-from)
+	s.arena = append(s.arena, buf[from:i]...)
 	for {
 		if j := plainRun(buf, i); j > i {
-			w += copy(buf[w:], buf[i:j])
+			start = s.room(start, j-i)
+			s.arena = append(s.arena, buf[i:j]...)
 			i = j
 		}
 		if i >= len(buf) {
@@ -346,13 +356,17 @@ func (s *jsonScanner) quotedSlow(from, i int) string {
 		switch {
 		case c == '"':
 			s.pos = i + 1
-			return s.view(from, w)
+			str := s.arena[start:]
+			if len(str) == 0 {
+				return ""
+			}
+			return unsafe.String(&str[0], len(str))
 		case c < ' ' && s.strict:
 			s.bad = true
 			return ""
 		case c != '\\':
-			buf[w] = c
-			w++
+			start = s.room(start, 1)
+			s.arena = append(s.arena, c)
 			i++
 			continue
 		}
@@ -362,39 +376,54 @@ func (s *jsonScanner) quotedSlow(from, i int) string {
 		}
 		e := buf[i+1]
 		i += 2
+		start = s.room(start, utf8.UTFMax)
 		switch e {
 		case '"', '\\', '/':
-			buf[w] = e
 		case '\'':
 			if s.strict {
 				s.bad = true
 				return ""
 			}
-			buf[w] = e
 		case 'b':
-			buf[w] = '\b'
+			e = '\b'
 		case 'f':
-			buf[w] = '\f'
+			e = '\f'
 		case 'n':
-			buf[w] = '\n'
+			e = '\n'
 		case 'r':
-			buf[w] = '\r'
+			e = '\r'
 		case 't':
-			buf[w] = '\t'
+			e = '\t'
 		case 'u':
 			var r rune
 			r, i = s.slashU(i)
 			if s.bad {
 				return ""
 			}
-			w += utf8.EncodeRune(buf[w:], r)
+			s.arena = utf8.AppendRune(s.arena, r)
 			continue
 		default:
 			s.bad = true
 			return ""
 		}
-		w++
+		s.arena = append(s.arena, e)
 	}
+}
+
+// room makes space in the arena for n more bytes of the string being
+// unescaped there from start, and returns where that string now starts.
+// A new chunk is at least twice the last, and the first one an eighth
+// of the body still ahead, so a body needs only a few.
+func (s *jsonScanner) room(start, n int) int {
+	if cap(s.arena)-len(s.arena) >= n {
+		return start
+	}
+	part := s.arena[start:]
+	size := max(2*cap(s.arena), len(part)+n, (len(s.buf)-s.pos)/8, 4<<10)
+	next := make([]byte, len(part), size)
+	copy(next, part)
+	s.arena = next
+	return 0
 }
 
 // slashU decodes the four hex digits of a \u escape at i the way ugorji

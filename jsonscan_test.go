@@ -141,3 +141,37 @@ func describeInt[T int64 | uint64](v T, failed bool) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// TestQuotedSlow_arenaChunks decodes strings with escapes across several
+// arena chunks: every string must keep its bytes when a later one starts
+// a new chunk, and none may be written into buf.
+func TestQuotedSlow_arenaChunks(t *testing.T) {
+	var body strings.Builder
+	var want []string
+	for i := range 2000 {
+		v := fmt.Sprintf("%d:%s\\n\\u00e9\\\"", i, strings.Repeat("x", i%97))
+		body.WriteString(`"` + v + `" `)
+		want = append(want, fmt.Sprintf("%d:%s\né\"", i, strings.Repeat("x", i%97)))
+	}
+	buf := []byte(body.String())
+	orig := string(buf)
+	s := jsonScanner{buf: buf, strict: true}
+	var got []string
+	for range want {
+		if s.next() != '"' {
+			t.Fatalf("next() at %d = %q, want a quote", s.pos, s.buf[s.pos])
+		}
+		got = append(got, s.quoted())
+	}
+	if s.bad {
+		t.Fatalf("quoted() failed at %d", s.pos)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("string %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if string(buf) != orig {
+		t.Errorf("quoted() wrote to buf")
+	}
+}

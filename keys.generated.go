@@ -15,15 +15,19 @@ import (
 type keysDecoder struct {
 	s jsonScanner
 	// estimate is the number of '{' in the body, an upper bound of the
-	// objects in it and so of the structs and list elements it holds.
-	estimate       int
-	slabNode       []Node
-	slabNodeSized  bool
-	slabNodes      Nodes
-	slabNodesSized bool
-	stackNodes     Nodes // elements of the lists being decoded, innermost last
-	slabTime       []time.Time
-	slabTimeSized  bool
+	// objects in it (those in escaped JSON values count too, but counting
+	// only the real ones would cost more than the spare room) and so of
+	// the structs and list elements it holds. The first slab of each kind
+	// is that large; arrays read as structs can need more, and later
+	// slabs then double what was made so far.
+	estimate   int
+	slabNode   []Node
+	madeNode   int
+	slabNodes  Nodes
+	madeNodes  int
+	stackNodes Nodes // elements of the lists being decoded, innermost last
+	slabTime   []time.Time
+	madeTime   int
 }
 
 // decodeKeysResponseBody decodes body into *res with the semantics of
@@ -31,6 +35,10 @@ type keysDecoder struct {
 // client, and fails with ErrInvalidJSON on anything that is not valid JSON
 // or that ugorji would refuse, leaving *res as it was. Fields tagged
 // json:"-" are left alone.
+//
+// It does not copy body: the strings of *res without escapes point
+// into it, so the caller hands it over and must not change it
+// afterwards. It does not write to body either.
 func decodeKeysResponseBody(body []byte, res *Response) error {
 	saved := *res
 	var d keysDecoder
@@ -51,9 +59,7 @@ func decodeKeysResponseBody(body []byte, res *Response) error {
 
 // run makes one pass over body and reports whether it succeeded.
 func (d *keysDecoder) run(body []byte, res *Response, strict bool) bool {
-	buf := make([]byte, len(body))
-	copy(buf, body)
-	d.s = jsonScanner{buf: buf, strict: strict}
+	d.s = jsonScanner{buf: body, strict: strict}
 	d.estimate = bytes.Count(body, []byte{'{'})
 	d.stackNodes = make(Nodes, 0, max(d.estimate, 8))
 	s := &d.s
@@ -384,11 +390,11 @@ func (d *keysDecoder) decodeNodesInto(old Nodes, opener byte) Nodes {
 // capacity capped so that growing it never touches a neighbour.
 func (d *keysDecoder) carveNodes(n int) Nodes {
 	if len(d.slabNodes) < n {
-		size := max(n, 64)
-		if !d.slabNodesSized {
-			size = max(n, d.estimate)
-			d.slabNodesSized = true
+		size := max(n, d.estimate)
+		if d.madeNodes > 0 {
+			size = max(n, d.madeNodes)
 		}
+		d.madeNodes += size
 		d.slabNodes = make(Nodes, size)
 	}
 	out := d.slabNodes[:n:n]
@@ -397,14 +403,15 @@ func (d *keysDecoder) carveNodes(n int) Nodes {
 }
 
 // newNode returns a zero Node from the slab. The first slab holds as many
-// as the body has objects; later ones (bodies of arrays) are small.
+// as the body has objects; later ones (bodies of arrays) double the
+// total.
 func (d *keysDecoder) newNode() *Node {
 	if len(d.slabNode) == 0 {
-		size := 64
-		if !d.slabNodeSized {
-			size = max(d.estimate, 1)
-			d.slabNodeSized = true
+		size := max(d.estimate, 1)
+		if d.madeNode > 0 {
+			size = max(d.madeNode, 64)
 		}
+		d.madeNode += size
 		d.slabNode = make([]Node, size)
 	}
 	v := &d.slabNode[0]
@@ -418,11 +425,11 @@ func (d *keysDecoder) newNode() *Node {
 // a time at all.
 func (d *keysDecoder) newTime() *time.Time {
 	if len(d.slabTime) == 0 {
-		size := 64
-		if !d.slabTimeSized {
-			size = max(d.estimate*1, 1)
-			d.slabTimeSized = true
+		size := max(d.estimate*1, 1)
+		if d.madeTime > 0 {
+			size = max(d.madeTime, 64)
 		}
+		d.madeTime += size
 		d.slabTime = make([]time.Time, size)
 	}
 	t := &d.slabTime[0]
