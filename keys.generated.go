@@ -15,11 +15,9 @@ import (
 type keysDecoder struct {
 	s jsonScanner
 	// estimate is the number of '{' in the body, an upper bound of the
-	// objects in it (those in escaped JSON values count too, but counting
-	// only the real ones would cost more than the spare room) and so of
-	// the structs and list elements it holds. The first slab of each kind
-	// is that large; arrays read as structs can need more, and later
-	// slabs then double what was made so far.
+	// objects in it and so of the structs and list elements it holds
+	// (unless arrays stand for structs). It counts the braces of JSON
+	// documents kept as values too, so slabs are sized by slabSize.
 	estimate   int
 	slabNode   []Node
 	madeNode   int
@@ -28,6 +26,30 @@ type keysDecoder struct {
 	stackNodes Nodes // elements of the lists being decoded, innermost last
 	slabTime   []time.Time
 	madeTime   int
+}
+
+// firstSlab caps the first slab of each kind: the estimate may count
+// many braces of JSON documents in values, and clearing slabs that
+// large for nothing would cost more than a second slab.
+const firstSlab = 1024
+
+// slabSize returns the size of the next slab of a kind of which made
+// elements were handed out so far, limit being the estimate's bound
+// on them. After the first, a slab holds what the rest of the body
+// would need if it were as dense as the part read so far, plus an
+// eighth, and at least as much as all before (so a body denser at its
+// end still needs few), but no more than the bound leaves.
+func (d *keysDecoder) slabSize(made, limit int) int {
+	if made == 0 {
+		return max(min(limit, firstSlab), 1)
+	}
+	pos := max(d.s.pos, 1)
+	ahead := made * (len(d.s.buf) - pos) / pos
+	size := max(ahead+ahead/8, made)
+	if made < limit {
+		size = min(size, limit-made)
+	}
+	return max(size, 64)
 }
 
 // decodeKeysResponseBody decodes body into *res with the semantics of
@@ -61,7 +83,7 @@ func decodeKeysResponseBody(body []byte, res *Response) error {
 func (d *keysDecoder) run(body []byte, res *Response, strict bool) bool {
 	d.s = jsonScanner{buf: body, strict: strict}
 	d.estimate = bytes.Count(body, []byte{'{'})
-	d.stackNodes = make(Nodes, 0, max(d.estimate, 8))
+	d.stackNodes = make(Nodes, 0, max(min(d.estimate, firstSlab), 8))
 	s := &d.s
 	if s.tryNull() {
 		// A null body zeroes what it would have filled.
@@ -390,10 +412,7 @@ func (d *keysDecoder) decodeNodesInto(old Nodes, opener byte) Nodes {
 // capacity capped so that growing it never touches a neighbour.
 func (d *keysDecoder) carveNodes(n int) Nodes {
 	if len(d.slabNodes) < n {
-		size := max(n, d.estimate)
-		if d.madeNodes > 0 {
-			size = max(n, d.madeNodes)
-		}
+		size := max(n, d.slabSize(d.madeNodes, d.estimate))
 		d.madeNodes += size
 		d.slabNodes = make(Nodes, size)
 	}
@@ -402,15 +421,10 @@ func (d *keysDecoder) carveNodes(n int) Nodes {
 	return out
 }
 
-// newNode returns a zero Node from the slab. The first slab holds as many
-// as the body has objects; later ones (bodies of arrays) double the
-// total.
+// newNode returns a zero Node from the slab.
 func (d *keysDecoder) newNode() *Node {
 	if len(d.slabNode) == 0 {
-		size := max(d.estimate, 1)
-		if d.madeNode > 0 {
-			size = max(d.madeNode, 64)
-		}
+		size := d.slabSize(d.madeNode, d.estimate)
 		d.madeNode += size
 		d.slabNode = make([]Node, size)
 	}
@@ -420,15 +434,12 @@ func (d *keysDecoder) newNode() *Node {
 }
 
 // newTime returns a zero time.Time from the slab. Every time belongs to
-// a struct and a struct gets at most one per field, so the first slab
-// is as large as the object estimate; it is made only when a body has
-// a time at all.
+// a struct and a struct gets at most one per field, which bounds them
+// by the object estimate; a slab is made only when a body has a time
+// at all.
 func (d *keysDecoder) newTime() *time.Time {
 	if len(d.slabTime) == 0 {
-		size := max(d.estimate*1, 1)
-		if d.madeTime > 0 {
-			size = max(d.madeTime, 64)
-		}
+		size := d.slabSize(d.madeTime, d.estimate*1)
 		d.madeTime += size
 		d.slabTime = make([]time.Time, size)
 	}

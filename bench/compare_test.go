@@ -19,7 +19,7 @@ import (
 var (
 	flagRounds = flag.Int("rounds", 15, "measured rounds per comparison (plus one warm-up round)")
 	flagRun    = flag.Duration("d", 100*time.Millisecond, "duration of one candidate's run within a round")
-	flagOnly   = flag.String("only", "", "run only the section named replay or etcd")
+	flagOnly   = flag.String("only", "", "run only the section named replay, etcd or decode")
 )
 
 func TestMain(m *testing.M) {
@@ -85,6 +85,7 @@ func TestCompare(t *testing.T) {
 	}{
 		{"replay", compareReplay},
 		{"etcd", compareEtcd},
+		{"decode", compareDecode},
 	} {
 		if *flagOnly != "" && *flagOnly != sec.name {
 			continue
