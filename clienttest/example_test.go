@@ -12,7 +12,7 @@ import (
 )
 
 // A test would call clienttest.NewServer(t); a main, or an example, uses
-// Start and Close.
+// Start and Close. The server answers like etcd, errors included.
 func Example() {
 	srv, err := clienttest.Start()
 	if err != nil {
@@ -25,23 +25,18 @@ func Example() {
 		log.Fatal(err)
 	}
 	kapi := client.NewKeysAPI(c)
-
-	ctx, cancel := context.WithTimeout(context.Background(), client.DefaultRequestTimeout)
-	defer cancel()
-	if _, err := kapi.Set(ctx, "/greeting", "hello, etcd", nil); err != nil {
-		log.Fatal(err)
-	}
-	resp, err := kapi.Get(ctx, "/greeting", nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("%s = %q\n", resp.Node.Key, resp.Node.Value)
+	ctx := context.Background()
 
 	_, err = kapi.Get(ctx, "/missing", nil)
 	fmt.Println(err)
+	_, err = kapi.Create(ctx, "/once", "1")
+	fmt.Println(err)
+	_, err = kapi.Create(ctx, "/once", "2")
+	fmt.Println(err)
 	// Output:
-	// /greeting = "hello, etcd"
-	// 100: Key not found (/missing) [4]
+	// 100: Key not found (/missing) [3]
+	// <nil>
+	// 105: Key already exists (/once) [4]
 }
 
 // A manual clock makes TTLs testable without sleeping.
