@@ -70,11 +70,18 @@ func (m *Member) DropMidBody(on bool) {
 // back on the same address.
 func (m *Member) Refuse() {
 	m.mu.Lock()
-	hs := m.httpSrv
+	hs, ln := m.httpSrv, m.ln
 	m.httpSrv = nil
 	m.refusing = true
 	m.liftLocked()
 	m.mu.Unlock()
+	// The listener is closed here and now: http.Server.Close only closes
+	// listeners its Serve goroutine has registered, and right after
+	// startup that goroutine may not have run yet, which would leave the
+	// port accepting connections for a moment after Refuse returned.
+	if ln != nil {
+		ln.Close()
+	}
 	if hs != nil {
 		hs.Close()
 	}
