@@ -140,6 +140,9 @@ func TestMembers(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != m0ID {
 		t.Errorf("List() after Remove = %+v, %v; want only %s", list, err, m0ID)
 	}
+	// If the removed member was the leader, m0 is leaderless (answering
+	// 5xx to writes) until it has elected itself: wait for that first.
+	waitWritable(t, kapi, "/after-remove")
 	// etcd answers 410 Gone for a member removed before, which Remove
 	// takes as done, like the original; an id never seen is a 404.
 	if err := mapi.Remove(ctx, added.ID); err != nil {
@@ -148,5 +151,23 @@ func TestMembers(t *testing.T) {
 	var se *client.StatusError
 	if err := mapi.Remove(ctx, "1234abcd"); !errors.As(err, &se) || se.Code != 404 {
 		t.Errorf("Remove(unknown id) = %v, want a StatusError with code 404", err)
+	}
+}
+
+// waitWritable waits until the cluster accepts a write, which needs a
+// leader: after a membership change the remaining members may need a
+// second or two to elect one.
+func waitWritable(t *testing.T, kapi client.KeysAPI, key string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := kapi.Set(ctxFor(t, 5*time.Second), key, "ok", nil)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Set(%s) still fails after 20s: %v", key, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
