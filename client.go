@@ -524,12 +524,6 @@ func (c *httpClusterClient) round(ctx context.Context, act httpAction, flags act
 				}
 				return nil, nil, ctxErr
 			}
-			if errors.Is(err, errDeadlineAwaitingHeaders) {
-				// Only reachable if ctx reports no error despite its
-				// deadline having passed, which it never does; keep the
-				// contract of returning the context's error anyway.
-				return nil, nil, context.DeadlineExceeded
-			}
 		} else if resp.StatusCode/100 == 5 {
 			err = memberServerError(st.strs[i], resp.StatusCode)
 		}
@@ -704,12 +698,11 @@ func (c *simpleHTTPClient) Do(ctx context.Context, act httpAction) (*http.Respon
 		return nil, nil, err
 	}
 
+	// A body cut short by the caller's context surfaces as the transport's
+	// error here; the cluster client turns it into ctx.Err().
 	body, err := readBody(resp, c.maxBody)
 	resp.Body.Close()
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, nil, ctxErr
-		}
 		return nil, nil, err
 	}
 	return resp, body, nil

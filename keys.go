@@ -308,19 +308,29 @@ func unmarshalSuccessfulKeysResponse(header http.Header, body []byte) (*Response
 	if err := decodeKeysResponseBody(body, res); err != nil {
 		return nil, ErrInvalidJSON
 	}
-	// Direct map access: the transport stores canonical header keys, and
-	// these two are already canonical.
-	if v := header["X-Etcd-Index"]; len(v) > 0 && v[0] != "" {
-		idx, err := strconv.ParseUint(v[0], 10, 64)
-		if err != nil {
-			return nil, err
-		}
-		res.Index = idx
+	idx, err := etcdIndex(header)
+	if err != nil {
+		return nil, err
 	}
+	res.Index = idx
+	// Direct map access: the transport stores canonical header keys, and
+	// this one is already canonical.
 	if v := header["X-Etcd-Cluster-Id"]; len(v) > 0 {
 		res.ClusterID = v[0]
 	}
 	return res, nil
+}
+
+// etcdIndex reads the X-Etcd-Index header: 0 when it is absent or empty,
+// the parse error when it is not a number.
+func etcdIndex(header http.Header) (uint64, error) {
+	// Direct map access: the transport stores canonical header keys, and
+	// this one is already canonical.
+	v := header["X-Etcd-Index"]
+	if len(v) == 0 || v[0] == "" {
+		return 0, nil
+	}
+	return strconv.ParseUint(v[0], 10, 64)
 }
 
 // unmarshalFailedKeysResponse decodes the body of a refused keys call
@@ -424,10 +434,10 @@ func (hw *httpWatcher) Next(ctx context.Context) (*Response, error) {
 			return nil, err
 		}
 		if resp.StatusCode == http.StatusOK && len(body) == 0 {
-			if v := resp.Header["X-Etcd-Index"]; len(v) > 0 {
-				if idx, err := strconv.ParseUint(v[0], 10, 64); err == nil && idx+1 > hw.nextWait {
-					hw.nextWait = idx + 1
-				}
+			// No (or a bad) header leaves the index alone: 0 would turn
+			// "from now on" into "from the start of the history".
+			if idx, err := etcdIndex(resp.Header); err == nil && idx > 0 && idx+1 > hw.nextWait {
+				hw.nextWait = idx + 1
 			}
 			continue
 		}
