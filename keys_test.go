@@ -660,6 +660,8 @@ func TestWatcher_indexes(t *testing.T) {
 			[]fakeReply{fakeJSON(200, "", "10"), keysWatchEvent(60)}, 1, []string{"51", "51"}},
 		{"empty_body_from_now", nil,
 			[]fakeReply{fakeJSON(200, "", "99"), keysWatchEvent(100)}, 1, []string{"0", "100"}},
+		{"empty_body_from_now_without_index_stays_from_now", nil,
+			[]fakeReply{fakeJSON(200, "", ""), keysWatchEvent(100)}, 1, []string{"0", "0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
