@@ -43,18 +43,10 @@ func Example() {
 // A missing key is an Error with code 100; IsKeyNotFound tells it apart
 // from a failure to reach the cluster.
 func ExampleIsKeyNotFound() {
-	srv, err := clienttest.Start()
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
-	if err != nil {
-		log.Fatal(err)
-	}
-	kapi := client.NewKeysAPI(c)
+	kapi, stop := exampleKeysAPI()
+	defer stop()
 
-	_, err = kapi.Get(context.Background(), "/no/such/key", nil)
+	_, err := kapi.Get(context.Background(), "/no/such/key", nil)
 	fmt.Println(client.IsKeyNotFound(err))
 	var e client.Error
 	if errors.As(err, &e) {
@@ -68,16 +60,8 @@ func ExampleIsKeyNotFound() {
 // Compare-and-swap: the Set succeeds only while the value is still the one
 // read before.
 func ExampleKeysAPI_Set_compareAndSwap() {
-	srv, err := clienttest.Start()
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
-	if err != nil {
-		log.Fatal(err)
-	}
-	kapi := client.NewKeysAPI(c)
+	kapi, stop := exampleKeysAPI()
+	defer stop()
 	ctx := context.Background()
 
 	if _, err := kapi.Set(ctx, "/lock", "free", nil); err != nil {
@@ -99,16 +83,8 @@ func ExampleKeysAPI_Set_compareAndSwap() {
 
 // A Watcher reports each change after the index it starts from.
 func ExampleKeysAPI_Watcher() {
-	srv, err := clienttest.Start()
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
-	if err != nil {
-		log.Fatal(err)
-	}
-	kapi := client.NewKeysAPI(c)
+	kapi, stop := exampleKeysAPI()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
@@ -134,4 +110,18 @@ func ExampleKeysAPI_Watcher() {
 	// Output:
 	// set /jobs/1 running
 	// delete /jobs/1
+}
+
+// exampleKeysAPI starts an in-process server (package clienttest) and
+// returns a KeysAPI on it, as the quick start does against real etcd.
+func exampleKeysAPI() (client.KeysAPI, func()) {
+	srv, err := clienttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client.NewKeysAPI(c), srv.Close
 }
