@@ -17,15 +17,7 @@ import (
 // succeeds on another member and the pin moves there.
 func TestFaults_KillPinned(t *testing.T) {
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
-	c, rec := newClient(t, cl, client.Config{})
-	kapi := client.NewKeysAPI(c)
-	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
-	if err != nil {
-		t.Fatalf("Set(/fault) = %v", err)
-	}
-	waitApplied(t, cl, set.Index)
-	dead := pinnedMember(t, cl, kapi, rec)
+	cl, kapi, rec, dead := startFaultCluster(t, client.Config{})
 	dead.Kill(t)
 
 	rec.take()
@@ -53,16 +45,8 @@ func TestFaults_KillPinned(t *testing.T) {
 // pinned member costs one header timeout, not the caller's whole deadline.
 func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
 	const headerTimeout = 500 * time.Millisecond
-	c, rec := newClient(t, cl, client.Config{HeaderTimeoutPerRequest: headerTimeout})
-	kapi := client.NewKeysAPI(c)
-	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
-	if err != nil {
-		t.Fatalf("Set(/fault) = %v", err)
-	}
-	waitApplied(t, cl, set.Index)
-	frozen := pinnedMember(t, cl, kapi, rec)
+	_, kapi, rec, frozen := startFaultCluster(t, client.Config{HeaderTimeoutPerRequest: headerTimeout})
 	frozen.Stop(t)
 	t.Cleanup(func() { frozen.Cont(t) })
 
@@ -104,15 +88,7 @@ func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 // elsewhere.
 func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
-	c, rec := newClient(t, cl, client.Config{})
-	kapi := client.NewKeysAPI(c)
-	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
-	if err != nil {
-		t.Fatalf("Set(/fault) = %v", err)
-	}
-	waitApplied(t, cl, set.Index)
-	frozen := pinnedMember(t, cl, kapi, rec)
+	_, kapi, rec, frozen := startFaultCluster(t, client.Config{})
 	frozen.Stop(t)
 	t.Cleanup(func() { frozen.Cont(t) })
 
@@ -239,4 +215,21 @@ func TestFaults_LeaderKilled(t *testing.T) {
 	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, next.ClientURL) {
 		t.Errorf("Set went to %v, want only the new leader %s", hosts, next.ClientURL)
 	}
+}
+
+// startFaultCluster starts a 3-member cluster, writes /fault = "v" and
+// waits until every member applied it (so any member can serve it after
+// a fault), and returns the cluster, a KeysAPI with its request recorder,
+// and the member the client is pinned to.
+func startFaultCluster(t *testing.T, cfg client.Config) (*etcdtest.Cluster, client.KeysAPI, *recorder, *etcdtest.Member) {
+	t.Helper()
+	cl := etcdtest.Start(t, 3)
+	c, rec := newClient(t, cl, cfg)
+	kapi := client.NewKeysAPI(c)
+	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
+	if err != nil {
+		t.Fatalf("Set(/fault) = %v", err)
+	}
+	waitApplied(t, cl, set.Index)
+	return cl, kapi, rec, pinnedMember(t, cl, kapi, rec)
 }
