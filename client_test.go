@@ -1172,9 +1172,7 @@ func TestClient_noRequest(t *testing.T) {
 // TestClient_concurrency runs calls while the endpoint list, Sync and the
 // cURL switch change under them; run it with -race.
 func TestClient_concurrency(t *testing.T) {
-	old := curlOutput
-	curlOutput = io.Discard
-	t.Cleanup(func() { DisablecURLDebug(); curlOutput = old })
+	curlCaptureOutput(t) // the lines themselves are not checked here
 
 	ft := newFakeTransport()
 	ft.handler = clusterMembersHandler([]string{clusterEP1, clusterEP2, clusterEP3}, 1, 200)

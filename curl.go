@@ -14,12 +14,10 @@ import (
 // flips it: an atomic keeps that race-free (the original used a plain bool).
 var cURLDebug atomic.Bool
 
-// curlOutput is where the commands go; tests swap it.
-var curlOutput io.Writer = os.Stderr
-
 // EnablecURLDebug makes every client print each request it is about to
 // send to standard error as an equivalent curl command line, for
-// debugging. Passwords in request bodies are printed as ***. It is safe
+// debugging. Each line goes to os.Stderr as it is when the line is
+// printed, so a program that replaces os.Stderr gets the lines there. Passwords in request bodies are printed as ***. It is safe
 // to call while requests are running.
 func EnablecURLDebug() { cURLDebug.Store(true) }
 
@@ -43,8 +41,11 @@ func printcURL(req *http.Request) error {
 		req.Body = io.NopCloser(bytes.NewReader(b))
 		cmd += fmt.Sprintf(" -d %q", redactPasswords(b))
 	}
-	// A debug print that cannot be written must not fail the real call.
-	fmt.Fprintf(curlOutput, "cURL Command: %s\n", cmd)
+	// os.Stderr is read at print time, not once at start-up: programs that
+	// redirect their logs replace it, and the original printed wherever it
+	// pointed then. One Write per line keeps concurrent lines whole. A
+	// debug print that cannot be written must not fail the real call.
+	os.Stderr.WriteString("cURL Command: " + cmd + "\n")
 	return nil
 }
 

@@ -18,23 +18,37 @@ import (
 	"time"
 )
 
-// curlBuffer collects cURL output from many goroutines.
+// curlBuffer collects what the process writes to os.Stderr while a test
+// runs, the way a user would capture it: os.Stderr is swapped for a pipe.
 type curlBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
+	w    *os.File
+	old  *os.File
+	done chan struct{} // closed when the pipe's reader has seen EOF
+	once sync.Once
+	buf  bytes.Buffer // written by the reader goroutine until done
 }
 
-func (b *curlBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+// finish puts os.Stderr back and waits until everything written to the
+// pipe has been read.
+func (b *curlBuffer) finish() {
+	b.once.Do(func() {
+		os.Stderr = b.old
+		b.w.Close()
+		<-b.done
+	})
+}
+
+// String ends the capture and returns all that was written.
+func (b *curlBuffer) String() string {
+	b.finish()
+	return b.buf.String()
 }
 
 // linesFor returns the printed lines that concern base (a test server's
-// URL), so output of requests from other tests cannot confuse a test.
+// URL), so output of requests from other tests cannot confuse a test. It
+// ends the capture.
 func (b *curlBuffer) linesFor(base string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.finish()
 	var out []string
 	for _, l := range strings.SplitAfter(b.buf.String(), "\n") {
 		if strings.Contains(l, base+"/") {
@@ -44,17 +58,25 @@ func (b *curlBuffer) linesFor(base string) []string {
 	return out
 }
 
-// curlCaptureOutput sends cURL output to a buffer until the test ends and
-// leaves debugging off afterwards. Tests using it must not run in
-// parallel.
+// curlCaptureOutput replaces os.Stderr with a pipe until the test ends (or
+// linesFor is called) and leaves debugging off afterwards. Tests using it
+// must not run in parallel.
 func curlCaptureOutput(t *testing.T) *curlBuffer {
 	t.Helper()
-	b := new(curlBuffer)
-	old := curlOutput
-	curlOutput = b
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatalf("os.Pipe: %v", err)
+	}
+	b := &curlBuffer{w: w, old: os.Stderr, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		defer r.Close()
+		io.Copy(&b.buf, r)
+	}()
+	os.Stderr = w
 	t.Cleanup(func() {
 		DisablecURLDebug()
-		curlOutput = old
+		b.finish()
 	})
 	return b
 }
@@ -317,9 +339,6 @@ func TestEnablecURLDebug_concurrentToggle(t *testing.T) {
 // TestEnablecURLDebugHelperProcess in a child process and reads the
 // child's standard error.
 func TestEnablecURLDebug_stderr(t *testing.T) {
-	if curlOutput != io.Writer(os.Stderr) {
-		t.Fatalf("curlOutput = %v, want os.Stderr", curlOutput)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestEnablecURLDebugHelperProcess$", "-test.count=1")

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -276,18 +275,12 @@ func TestRedirect_pingPongBetweenHosts(t *testing.T) {
 	}
 }
 
-// captureCURL turns on cURL debugging into a buffer for the test.
-func captureCURL(t *testing.T) *bytes.Buffer {
+// captureCURL turns on cURL debugging and captures os.Stderr for the test.
+func captureCURL(t *testing.T) *curlBuffer {
 	t.Helper()
-	var buf bytes.Buffer
-	old := curlOutput
-	curlOutput = &buf
+	out := curlCaptureOutput(t)
 	EnablecURLDebug()
-	t.Cleanup(func() {
-		DisablecURLDebug()
-		curlOutput = old
-	})
-	return &buf
+	return out
 }
 
 func TestCURL_neverShowsPasswords(t *testing.T) {
