@@ -106,8 +106,9 @@ type Config struct {
 	CheckRedirect CheckRedirectFunc
 
 	// Username and Password, when Username is non-empty, are sent as HTTP
-	// basic auth with every request, and never to a redirect target whose
-	// host is not one of the endpoints.
+	// basic auth with every request. A redirect keeps them only on its way
+	// to an endpoint's host name or a subdomain of it, whatever the port,
+	// which is net/http's rule for its own redirects.
 	Username string
 	Password string
 
@@ -285,7 +286,7 @@ type endpointState struct {
 	urls    []url.URL
 	strs    []string
 	clients []*redirectFollowingHTTPClient
-	hosts   map[string]bool // hosts of all endpoints: where credentials may go
+	hosts   []*url.URL // the endpoints: where credentials may go (see credentialsMayFollow)
 	pinned  atomic.Int64
 }
 
@@ -294,11 +295,11 @@ func (c *httpClusterClient) newState(eps []url.URL, pinned int) *endpointState {
 		urls:    eps,
 		strs:    make([]string, len(eps)),
 		clients: make([]*redirectFollowingHTTPClient, len(eps)),
-		hosts:   make(map[string]bool, len(eps)),
+		hosts:   make([]*url.URL, len(eps)),
 	}
 	for i := range eps {
 		st.strs[i] = eps[i].String()
-		st.hosts[eps[i].Host] = true
+		st.hosts[i] = &eps[i]
 	}
 	for i := range eps {
 		st.clients[i] = &redirectFollowingHTTPClient{
@@ -575,7 +576,7 @@ func (a *authedAction) flags() actionFlags { return flagsOf(a.httpAction) }
 type redirectFollowingHTTPClient struct {
 	client        simpleHTTPClient
 	checkRedirect CheckRedirectFunc
-	trustedHosts  map[string]bool // credentials go only to these hosts
+	trustedHosts  []*url.URL // credentials go only where credentialsMayFollow allows
 }
 
 // maxRedirectHops bounds redirects even when CheckRedirect allows more.
@@ -611,13 +612,49 @@ func (r *redirectFollowingHTTPClient) Do(ctx context.Context, act httpAction) (*
 			base = resp.Request.URL
 		}
 		loc = base.ResolveReference(loc)
+		// As in net/http, credentials once dropped in a chain of
+		// redirects stay dropped, even if a later hop comes back.
+		keep := credentialsMayFollow(r.trustedHosts, loc)
+		if prev, ok := next.(*redirectedHTTPAction); ok {
+			keep = keep && prev.keepCreds
+		}
 		next = &redirectedHTTPAction{
 			action:    act,
 			location:  *loc,
-			keepCreds: r.trustedHosts[loc.Host],
+			keepCreds: keep,
 		}
 	}
 	return nil, nil, fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, maxRedirectHops)
+}
+
+// credentialsMayFollow is net/http's rule for sensitive headers on a
+// redirect (shouldCopyHeaderOnRedirect), with the client's endpoints in
+// the place of the initial request: the Authorization header goes along
+// when dest has exactly an endpoint's host and port, or when dest's host
+// name equals an endpoint's host name or is a subdomain of it, whatever
+// the port. Like net/http, names are compared as written (ASCII case
+// matters) and an IPv6 address matches only itself.
+func credentialsMayFollow(endpoints []*url.URL, dest *url.URL) bool {
+	dhost := dest.Hostname()
+	for _, ep := range endpoints {
+		if ep.Host == dest.Host || isDomainOrSubdomain(dhost, ep.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDomainOrSubdomain reports whether sub is parent or a subdomain of it.
+func isDomainOrSubdomain(sub, parent string) bool {
+	if sub == parent {
+		return true
+	}
+	// A ':' or '%' means an IPv6 address (or its zone), never a name:
+	// a suffix match there would compare address digits.
+	if strings.ContainsAny(sub, ":%") {
+		return false
+	}
+	return len(sub) > len(parent) && strings.HasSuffix(sub, parent) && sub[len(sub)-len(parent)-1] == '.'
 }
 
 // redirectedHTTPAction rebuilds the original request and sends it to the
@@ -637,8 +674,8 @@ func (r *redirectedHTTPAction) HTTPRequest(ep url.URL) *http.Request {
 	req.URL = &loc
 	req.Host = loc.Host
 	if !r.keepCreds {
-		// Go's http.Client follows the same rule: credentials meant for
-		// the cluster never leak to a host the caller did not name.
+		// Credentials meant for the cluster never leak to a host the
+		// caller did not name (credentialsMayFollow).
 		delete(req.Header, "Authorization")
 	}
 	return req

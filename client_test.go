@@ -832,8 +832,9 @@ func TestClient_basicAuth(t *testing.T) {
 	}
 }
 
-// TestClient_redirectCredentials: credentials follow a redirect to another
-// endpoint of the cluster, never to a foreign host.
+// TestClient_redirectCredentials: credentials follow a redirect to an
+// endpoint's host, whatever the port (net/http's rule), never to a foreign
+// host.
 func TestClient_redirectCredentials(t *testing.T) {
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("u:p"))
 	tests := []struct {
@@ -843,13 +844,15 @@ func TestClient_redirectCredentials(t *testing.T) {
 	}{
 		{"other_endpoint", clusterEP2 + "/v2/keys/foo", auth},
 		{"same_endpoint", clusterEP1 + "/v2/keys/foo2", auth},
-		{"foreign_host", "http://127.0.0.1:9/v2/keys/foo", ""},
-		{"foreign_port_same_ip", "http://127.0.0.1:10/v2/keys/foo", ""},
+		{"foreign_host", "http://evil.example:9/v2/keys/foo", ""},
+		{"other_ip", "http://127.0.0.2:9/v2/keys/foo", ""},
+		{"other_port_same_ip", "http://127.0.0.1:10/v2/keys/foo", auth},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ft := newFakeTransport().on(clusterHost(clusterEP1), clusterRedirectReply(tc.location), clusterOKGet()).
-				on(clusterHost(clusterEP2), clusterOKGet()).on("127.0.0.1:9", clusterOKGet()).on("127.0.0.1:10", clusterOKGet())
+				on(clusterHost(clusterEP2), clusterOKGet()).on("evil.example:9", clusterOKGet()).
+				on("127.0.0.2:9", clusterOKGet()).on("127.0.0.1:10", clusterOKGet())
 			c := newFakeClient(t, ft, Config{Username: "u", Password: "p"}, clusterEP1, clusterEP2)
 			if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 				t.Fatalf("Get = %v", err)

@@ -142,8 +142,9 @@ Behind the same API this package fixes limits its users lived with:
   - When a long poll ends with an empty answer (the server's own timeout),
     the watcher continues after that answer's X-Etcd-Index, so an idle
     watcher keeps up instead of falling out of etcd's event history.
-  - Credentials are never sent to a redirect target whose host is not one
-    of the endpoints, and cURL debug output shows passwords as ***;
+  - Credentials follow a redirect by net/http's own rule: only to an
+    endpoint's host name or a subdomain of it (any port), and once dropped
+    in a chain they stay dropped; cURL debug output shows passwords as ***;
     EnablecURLDebug may be flipped while requests run.
   - A relative Location header is resolved against the URL that sent it.
   - Response bodies are capped (Config.MaxResponseBytes) so an endpoint

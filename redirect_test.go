@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,52 +74,185 @@ func newAuthedClient(t *testing.T, eps ...string) Client {
 	return c
 }
 
+// TestCredentialsMayFollow pins net/http's rule for sensitive headers on
+// redirects, with the client's endpoints as the initial hosts.
+func TestCredentialsMayFollow(t *testing.T) {
+	tests := []struct {
+		name      string
+		endpoints []string
+		dest      string
+		want      bool
+	}{
+		{"same_host_and_port", []string{"http://127.0.0.1:2379"}, "http://127.0.0.1:2379/v2/keys/a", true},
+		{"same_host_other_port", []string{"http://127.0.0.1:2379"}, "http://127.0.0.1:22379/v2/keys/a", true},
+		{"same_host_no_port", []string{"http://etcd.example:2379"}, "http://etcd.example/v2/keys/a", true},
+		{"other_scheme_same_host", []string{"http://etcd.example:2379"}, "https://etcd.example:2379/", true},
+		{"second_endpoint", []string{"http://a.example:1", "http://b.example:2"}, "http://b.example:3/", true},
+		{"subdomain", []string{"http://etcd.example:2379"}, "http://m1.etcd.example:2379/", true},
+		{"deep_subdomain", []string{"http://etcd.example:2379"}, "http://x.m1.etcd.example/", true},
+		{"parent_domain", []string{"http://m1.etcd.example:2379"}, "http://etcd.example:2379/", false},
+		{"sibling", []string{"http://m1.etcd.example:2379"}, "http://m2.etcd.example:2379/", false},
+		{"suffix_without_dot", []string{"http://etcd.example"}, "http://evil-etcd.example/", false},
+		{"endpoint_as_prefix", []string{"http://etcd.example"}, "http://etcd.example.evil/", false},
+		{"other_host", []string{"http://127.0.0.1:2379"}, "http://evil.example:2379/", false},
+		{"ip_vs_name", []string{"http://127.0.0.1:2379"}, "http://localhost:2379/", false},
+		{"name_vs_ip", []string{"http://localhost:2379"}, "http://127.0.0.1:2379/", false},
+		{"other_ip", []string{"http://127.0.0.1:2379"}, "http://127.0.0.2:2379/", false},
+		{"ipv6_same_other_port", []string{"http://[::1]:2379"}, "http://[::1]:2380/", true},
+		{"ipv6_other", []string{"http://[::1]:2379"}, "http://[::2]:2379/", false},
+		{"ipv6_zone_suffix", []string{"http://example:2379"}, "http://[fe80::1%25.example]:2379/", false},
+		{"ipv4_endpoint_ipv6_dest", []string{"http://127.0.0.1:2379"}, "http://[::ffff:127.0.0.1]:2379/", false},
+		{"upper_case_dest", []string{"http://etcd.example:2379"}, "http://ETCD.EXAMPLE:2379/", false},
+		{"upper_case_same_host_port", []string{"http://ETCD.example:2379"}, "http://ETCD.example:2379/", true},
+		{"upper_case_subdomain", []string{"http://ETCD.example"}, "http://m1.ETCD.example/", true},
+		{"userinfo_ignored", []string{"http://etcd.example:2379"}, "http://root:pw@evil.example/", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var eps []*url.URL
+			for _, e := range tc.endpoints {
+				eps = append(eps, redirectTestURL(t, e))
+			}
+			if got := credentialsMayFollow(eps, redirectTestURL(t, tc.dest)); got != tc.want {
+				t.Errorf("credentialsMayFollow(%q, %q) = %v, want %v", tc.endpoints, tc.dest, got, tc.want)
+			}
+		})
+	}
+}
+
+// nameDialer connects every host name of the form NAME.test:PORT to
+// 127.0.0.1:PORT, so end-to-end tests can redirect between host names
+// without DNS.
+func nameDialer(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(strings.ToLower(host), ".test") {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
+// withHost returns base (a test server's URL) with its host name replaced.
+func withHost(t *testing.T, base, host string) string {
+	t.Helper()
+	u := redirectTestURL(t, base)
+	u.Host = net.JoinHostPort(host, u.Port())
+	return u.String()
+}
+
 func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 	wantAuth := basicAuth("root", "hunter2")
 	tests := []struct {
 		name string
-		// target builds the Location from the attacker's and the second
-		// endpoint's URLs.
-		target   func(attacker, other string) string
-		wantAuth bool // whether the redirect target sees the credentials
-		hitOther bool // whether the target is the client's second endpoint
+		// entryHost is the endpoint's host name; target builds the
+		// Location from the target server's and the second endpoint's
+		// URLs.
+		entryHost string
+		target    func(t *testing.T, targetURL, other string) string
+		wantAuth  bool // whether the redirect target sees the credentials
+		hitOther  bool // whether the target is the client's second endpoint
 	}{
-		{"foreign_host", func(a, _ string) string { return a + "/v2/keys/foo" }, false, false},
-		{"foreign_host_scheme_relative", func(a, _ string) string { return strings.TrimPrefix(a, "http:") + "/steal" }, false, false},
-		{"foreign_host_with_userinfo", func(a, _ string) string { return strings.Replace(a, "http://", "http://root:hunter2@", 1) + "/x" }, false, false},
-		{"another_endpoint", func(_, o string) string { return o + "/v2/keys/foo" }, true, true},
+		{"same_ip_other_port", "127.0.0.1", func(_ *testing.T, a, _ string) string { return a + "/v2/keys/foo" }, true, false},
+		{"same_name_other_port", "etcd.test", func(t *testing.T, a, _ string) string { return withHost(t, a, "etcd.test") + "/v2/keys/foo" }, true, false},
+		{"subdomain", "etcd.test", func(t *testing.T, a, _ string) string { return withHost(t, a, "m1.etcd.test") + "/v2/keys/foo" }, true, false},
+		{"upper_case_host", "etcd.test", func(t *testing.T, a, _ string) string { return withHost(t, a, "ETCD.test") + "/v2/keys/foo" }, false, false},
+		{"foreign_host", "etcd.test", func(t *testing.T, a, _ string) string { return withHost(t, a, "evil.test") + "/v2/keys/foo" }, false, false},
+		{"name_to_ip", "etcd.test", func(_ *testing.T, a, _ string) string { return a + "/v2/keys/foo" }, false, false},
+		{"foreign_host_scheme_relative", "etcd.test", func(t *testing.T, a, _ string) string {
+			return strings.TrimPrefix(withHost(t, a, "evil.test"), "http:") + "/steal"
+		}, false, false},
+		{"foreign_host_with_userinfo", "etcd.test", func(t *testing.T, a, _ string) string {
+			return strings.Replace(withHost(t, a, "evil.test"), "http://", "http://root:hunter2@", 1) + "/x"
+		}, false, false},
+		{"another_endpoint", "etcd.test", func(_ *testing.T, _, o string) string { return o + "/v2/keys/foo" }, true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			attacker := newRecordingServer(t, nil)
+			target := newRecordingServer(t, nil)
 			other := newRecordingServer(t, nil)
-			entry := newRecordingServer(t, redirectTo(func() string { return tc.target(attacker.URL, other.URL) }))
-			c := newAuthedClient(t, entry.URL, other.URL)
-			// Pin the redirecting member: the list is shuffled, so put it
-			// alone first and add the other endpoint as a second entry
-			// only for its host to count as trusted.
-			kapi := NewKeysAPI(&pinFirstClient{Client: c, first: entry.URL})
-			if _, err := kapi.Get(context.Background(), "/foo", nil); err != nil {
-				t.Fatalf("Get = %v", err)
+			var entry *recordingServer
+			entry = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Location", tc.target(t, target.URL, withHost(t, other.URL, "other.test")))
+				w.WriteHeader(http.StatusTemporaryRedirect)
+				return true
+			})
+			entryURL := withHost(t, entry.URL, tc.entryHost)
+			tr := &http.Transport{DialContext: nameDialer}
+			t.Cleanup(tr.CloseIdleConnections)
+			c, err := New(Config{Endpoints: []string{entryURL, withHost(t, other.URL, "other.test")}, Transport: tr, Username: "root", Password: "hunter2"})
+			if err != nil {
+				t.Fatalf("New = %v", err)
+			}
+			// Pin the redirecting member: the list is shuffled, and the
+			// other endpoint is there only for its host to count as the
+			// client's own.
+			kapi := NewKeysAPI(&pinFirstClient{Client: c, first: entryURL})
+			if _, err := kapi.Set(context.Background(), "/foo", "bar", nil); err != nil {
+				t.Fatalf("Set = %v", err)
 			}
 			if got := entry.requests(); len(got) != 1 || got[0].auth != wantAuth {
 				t.Fatalf("entry member saw %+v, want one request with the credentials", got)
 			}
-			target := attacker
+			dest := target
 			if tc.hitOther {
-				target = other
+				dest = other
 			}
-			got := target.requests()
+			got := dest.requests()
 			if len(got) != 1 {
 				t.Fatalf("redirect target saw %d requests, want 1", len(got))
 			}
+			if got[0].method != http.MethodPut || got[0].body != "value=bar" {
+				t.Errorf("redirect target saw %s %q, want the PUT with its body", got[0].method, got[0].body)
+			}
 			if (got[0].auth != "") != tc.wantAuth {
 				t.Errorf("redirect target saw Authorization %q, want present = %v", got[0].auth, tc.wantAuth)
+			}
+			if tc.wantAuth && got[0].auth != wantAuth {
+				t.Errorf("redirect target saw Authorization %q, want %q", got[0].auth, wantAuth)
 			}
 			if !tc.hitOther && len(other.requests()) != 0 {
 				t.Errorf("second endpoint saw %d requests, want none", len(other.requests()))
 			}
 		})
+	}
+}
+
+// TestRedirect_credentialsStayDropped follows net/http: once a hop drops
+// the credentials, a later hop back to an endpoint does not restore them.
+func TestRedirect_credentialsStayDropped(t *testing.T) {
+	var entry *recordingServer
+	var hops atomic.Int32
+	entry = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if hops.Add(1) == 1 {
+			w.Header().Set("Location", withHost(t, entry.URL, "evil.test")+"/bounce")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return true
+		}
+		if r.URL.Path == "/bounce" {
+			w.Header().Set("Location", withHost(t, entry.URL, "etcd.test")+"/v2/keys/foo")
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return true
+		}
+		return false
+	})
+	tr := &http.Transport{DialContext: nameDialer}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := New(Config{Endpoints: []string{withHost(t, entry.URL, "etcd.test")}, Transport: tr, Username: "root", Password: "hunter2"})
+	if err != nil {
+		t.Fatalf("New = %v", err)
+	}
+	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
+		t.Fatalf("Get = %v", err)
+	}
+	got := entry.requests()
+	if len(got) != 3 {
+		t.Fatalf("saw %d requests, want 3: %+v", len(got), got)
+	}
+	if got[0].auth == "" || got[1].auth != "" || got[2].auth != "" {
+		t.Errorf("Authorization along the chain = %q, %q, %q; want it on the first request only", got[0].auth, got[1].auth, got[2].auth)
 	}
 }
 
