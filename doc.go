@@ -121,6 +121,12 @@ were added but have not started yet have none).
   - Auth calls refused with a {"message":...} body (what etcd sends,
     401 "Insufficient credentials" included) give *AuthError; a body in
     the keys API's shape ({"errorCode":...}) gives the keys Error value.
+  - Request paths for empty names: the keys API's empty key adds nothing
+    (Get(ctx, "") asks for /v2/keys, "/" for /v2/keys/), and an empty
+    member id addresses /v2/members, both as the original sent them. The
+    auth API refuses an empty user or role name ("", ".", "..", or one
+    with a "/") before sending anything, because the path it would make
+    addresses the whole list or another resource instead of that user.
   - Decoded strings of a keys Response share one buffer with the response
     body they came from, so keeping one string keeps that buffer alive.
   - A watcher's first request after an empty long-poll answer starts

@@ -332,11 +332,18 @@ func checkKeyPath(t *testing.T, epPath, prefix, key string) {
 	if path.Clean(base) != base {
 		t.Fatalf("keyPath(%q, %q, %q) = %q, not clean", epPath, prefix, key, p)
 	}
-	joined := epPath + "/" + prefix + "/" + key
+	// The empty key adds nothing, not even a separator.
+	joined := epPath
+	if prefix != "" {
+		joined += "/" + prefix
+	}
+	if key != "" {
+		joined += "/" + key
+	}
 	if path.Clean(joined) != path.Clean(p) && path.Clean("/"+joined) != path.Clean(p) {
 		t.Fatalf("keyPath(%q, %q, %q) = %q, want the cleaned join %q", epPath, prefix, key, p, path.Clean(joined))
 	}
-	wantTrailing := strings.HasSuffix(epPath+"/"+prefix+"/"+key, "/") && base != "/"
+	wantTrailing := strings.HasSuffix(joined, "/") && base != "/"
 	if strings.HasSuffix(p, "/") != wantTrailing && p != "/" {
 		t.Fatalf("keyPath(%q, %q, %q) = %q, trailing slash kept = %v, want %v", epPath, prefix, key, p, !wantTrailing, wantTrailing)
 	}

@@ -458,14 +458,19 @@ func (hw *httpWatcher) Next(ctx context.Context) (*Response, error) {
 func keyPath(epPath, prefix, key string) string {
 	// One concatenation, and the common already-clean paths (a directory's
 	// trailing slash included) are returned without another allocation.
+	// The empty key adds nothing: Get(ctx, "") asks for "/v2/keys", as the
+	// original did, while "/" asks for "/v2/keys/".
 	sep1, sep2 := "", ""
 	if prefix != "" && prefix[0] != '/' {
 		sep1 = "/"
 	}
-	if key == "" || key[0] != '/' {
+	if key != "" && key[0] != '/' {
 		sep2 = "/"
 	}
 	p := epPath + sep1 + prefix + sep2 + key
+	if p == "" {
+		return "/"
+	}
 	if p == "/" || p[len(p)-1] != '/' {
 		return path.Clean(p)
 	}

@@ -264,6 +264,29 @@ func TestKeysAPI_wire(t *testing.T) {
 	}
 }
 
+// TestKeyPath_emptyKey pins the original's request paths for the empty
+// key, with and without an endpoint path: the empty key adds nothing,
+// while "/" addresses the directory.
+func TestKeyPath_emptyKey(t *testing.T) {
+	tests := []struct{ epPath, prefix, key, want string }{
+		{"", "/v2/keys", "", "/v2/keys"},
+		{"", "/v2/keys", "/", "/v2/keys/"},
+		{"/proxy", "/v2/keys", "", "/proxy/v2/keys"},
+		{"/proxy", "/v2/keys", "/", "/proxy/v2/keys/"},
+		{"/proxy/", "/v2/keys", "", "/proxy/v2/keys"},
+		{"", "/v2/keys/pfx", "", "/v2/keys/pfx"},
+		{"", "/v2/keys/pfx/", "", "/v2/keys/pfx/"},
+		{"", "", "", "/"},
+		{"/proxy", "", "", "/proxy"},
+		{"", "v2/keys", "", "/v2/keys"},
+	}
+	for _, tc := range tests {
+		if got := keyPath(tc.epPath, tc.prefix, tc.key); got != tc.want {
+			t.Errorf("keyPath(%q, %q, %q) = %q, want %q", tc.epPath, tc.prefix, tc.key, got, tc.want)
+		}
+	}
+}
+
 // TestKeysAPI_paths checks how prefix, key and endpoint path make the
 // request path, and that keys are escaped as URL path segments.
 func TestKeysAPI_paths(t *testing.T) {
@@ -278,7 +301,9 @@ func TestKeysAPI_paths(t *testing.T) {
 		{"key_without_slash", nil, "foo", "/v2/keys/foo"},
 		{"nested", nil, "a/b/c", "/v2/keys/a/b/c"},
 		{"trailing_slash_kept", nil, "/dir/", "/v2/keys/dir/"},
-		{"empty_key", nil, "", "/v2/keys/"},
+		{"empty_key", nil, "", "/v2/keys"},
+		{"empty_key_prefix", str("/v2/keys/pfx"), "", "/v2/keys/pfx"},
+		{"empty_key_prefix_trailing_slash", str("/v2/keys/pfx/"), "", "/v2/keys/pfx/"},
 		{"root_key", nil, "/", "/v2/keys/"},
 		{"cleaned", nil, "/a//b/./c/../d", "/v2/keys/a/b/d"},
 		{"space_escaped", nil, "/a b", "/v2/keys/a%20b"},
@@ -295,6 +320,8 @@ func TestKeysAPI_paths(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, k := keysWireServer(t, tc.prefix)
+			// The endpoint carries the path /proxy, which the server's
+			// handler has taken off already.
 			if _, err := k.Get(context.Background(), tc.key, nil); err != nil {
 				t.Fatalf("Get(%q) = %v, want nil", tc.key, err)
 			}

@@ -44,6 +44,13 @@ func TestMembersAPI_wire(t *testing.T) {
 			}},
 		{name: "remove", status: 204, method: "DELETE", uri: "/v2/members/8e9e05c52164694d",
 			call: func(ctx context.Context, m MembersAPI) error { return m.Remove(ctx, "8e9e05c52164694d") }},
+		// The empty id adds nothing to the path, as path.Join has it in
+		// the contract: the request goes to the collection itself.
+		{name: "remove_empty_id", status: 204, method: "DELETE", uri: "/v2/members",
+			call: func(ctx context.Context, m MembersAPI) error { return m.Remove(ctx, "") }},
+		{name: "update_empty_id", status: 204, method: "PUT", uri: "/v2/members",
+			body: `{"peerURLs":["http://127.0.0.1:1"]}`, ctype: "application/json",
+			call: func(ctx context.Context, m MembersAPI) error { return m.Update(ctx, "", []string{"http://127.0.0.1:1"}) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
