@@ -50,7 +50,9 @@ func TestMembersAPI_wire(t *testing.T) {
 			call: func(ctx context.Context, m MembersAPI) error { return m.Remove(ctx, "") }},
 		{name: "update_empty_id", status: 204, method: "PUT", uri: "/v2/members",
 			body: `{"peerURLs":["http://127.0.0.1:1"]}`, ctype: "application/json",
-			call: func(ctx context.Context, m MembersAPI) error { return m.Update(ctx, "", []string{"http://127.0.0.1:1"}) }},
+			call: func(ctx context.Context, m MembersAPI) error {
+				return m.Update(ctx, "", []string{"http://127.0.0.1:1"})
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
