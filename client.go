@@ -599,10 +599,12 @@ func (r *redirectFollowingHTTPClient) Do(ctx context.Context, act httpAction) (*
 		}
 		hdr := resp.Header.Get("Location")
 		if hdr == "" {
+			//lint:ignore ST1005 the contract (cluster.md) spells this text exactly; callers match it
 			return nil, nil, errors.New("Location header not set")
 		}
 		loc, err := url.Parse(hdr)
 		if err != nil {
+			//lint:ignore ST1005 the contract (cluster.md) spells this text exactly; callers match it
 			return nil, nil, fmt.Errorf("Location header not valid URL: %s", hdr)
 		}
 		// A relative Location is resolved against the URL that answered

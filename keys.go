@@ -65,6 +65,7 @@ var (
 	// etcd would send. The usual cause is an endpoint that is not an etcd
 	// v2 API at all, for example an etcd 3.4+ member started without
 	// --enable-v2, which answers 404 with a plain-text body.
+	//lint:ignore ST1005 the original's exact text, period included, which callers compare against
 	ErrInvalidJSON = errors.New("client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint.")
 
 	// ErrEmptyBody is returned when a member answers a keys call with

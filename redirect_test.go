@@ -53,16 +53,6 @@ func (rs *recordingServer) requests() []recordedRequest {
 	return append([]recordedRequest(nil), rs.reqs...)
 }
 
-// redirectTo makes a handler that answers 307 to target (which may be
-// relative) for every request.
-func redirectTo(target func() string) func(w http.ResponseWriter, r *http.Request) bool {
-	return func(w http.ResponseWriter, r *http.Request) bool {
-		w.Header().Set("Location", target())
-		w.WriteHeader(http.StatusTemporaryRedirect)
-		return true
-	}
-}
-
 func newAuthedClient(t *testing.T, eps ...string) Client {
 	t.Helper()
 	tr := &http.Transport{}
@@ -173,8 +163,7 @@ func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			target := newRecordingServer(t, nil)
 			other := newRecordingServer(t, nil)
-			var entry *recordingServer
-			entry = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+			entry := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
 				w.Header().Set("Location", tc.target(t, target.URL, withHost(t, other.URL, "other.test")))
 				w.WriteHeader(http.StatusTemporaryRedirect)
 				return true
@@ -289,8 +278,7 @@ func TestRedirect_relativeLocation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var hops atomic.Int32
-			var srv *recordingServer
-			srv = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+			srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
 				if hops.Add(1) == 1 {
 					w.Header().Set("Location", tc.location)
 					w.WriteHeader(http.StatusTemporaryRedirect)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	//lint:ignore SA1019 deprecated on purpose: this test proves callers still passing x/net contexts compile unchanged
 	context "golang.org/x/net/context"
 )
 
