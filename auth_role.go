@@ -86,11 +86,11 @@ type AuthRoleAPI interface {
 }
 
 type httpAuthRoleAPI struct {
-	client Client
+	client httpClient
 }
 
 func (r *httpAuthRoleAPI) AddRole(ctx context.Context, role string) error {
-	act, err := roleAction(http.MethodPut, role, &Role{Role: role})
+	act, err := authCall("role", http.MethodPut, role, &Role{Role: role})
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (r *httpAuthRoleAPI) AddRole(ctx context.Context, role string) error {
 }
 
 func (r *httpAuthRoleAPI) RemoveRole(ctx context.Context, role string) error {
-	act, err := roleAction(http.MethodDelete, role, nil)
+	act, err := authCall("role", http.MethodDelete, role, nil)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (r *httpAuthRoleAPI) RemoveRole(ctx context.Context, role string) error {
 }
 
 func (r *httpAuthRoleAPI) GetRole(ctx context.Context, role string) (*Role, error) {
-	act, err := roleAction(http.MethodGet, role, nil)
+	act, err := authCall("role", http.MethodGet, role, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (r *httpAuthRoleAPI) GrantRoleKV(ctx context.Context, role string, prefixes
 	if err != nil {
 		return nil, err
 	}
-	act, err := roleAction(http.MethodPut, role, &Role{Role: role, Grant: perms})
+	act, err := authCall("role", http.MethodPut, role, &Role{Role: role, Grant: perms})
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (r *httpAuthRoleAPI) RevokeRoleKV(ctx context.Context, role string, prefixe
 	if err != nil {
 		return nil, err
 	}
-	act, err := roleAction(http.MethodPut, role, &Role{Role: role, Revoke: perms})
+	act, err := authCall("role", http.MethodPut, role, &Role{Role: role, Revoke: perms})
 	if err != nil {
 		return nil, err
 	}
@@ -140,14 +140,14 @@ func (r *httpAuthRoleAPI) RevokeRoleKV(ctx context.Context, role string, prefixe
 }
 
 func (r *httpAuthRoleAPI) ListRoles(ctx context.Context) ([]string, error) {
-	body, err := doAuth(ctx, r.client, &authAction{method: http.MethodGet, what: "roles"}, http.StatusOK)
+	body, err := doAuth(ctx, r.client, authAction(http.MethodGet, "roles", "", ""), http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
 	return decodeNameList(body, "roles", "role")
 }
 
-func (r *httpAuthRoleAPI) roleCall(ctx context.Context, act *authAction) (*Role, error) {
+func (r *httpAuthRoleAPI) roleCall(ctx context.Context, act httpAction) (*Role, error) {
 	body, err := doAuth(ctx, r.client, act, http.StatusOK)
 	if err != nil {
 		return nil, err
@@ -169,21 +169,6 @@ func kvPermissions(prefixes []string, t PermissionType) (*Permissions, error) {
 		return nil, fmt.Errorf("client: invalid permission type %d", t)
 	}
 	return p, nil
-}
-
-func roleAction(method, name string, body *Role) (*authAction, error) {
-	if err := checkAuthName("role", name); err != nil {
-		return nil, err
-	}
-	act := &authAction{method: method, what: "roles", name: name}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		act.body = string(b)
-	}
-	return act, nil
 }
 
 // decodeRole reads one role as etcd sends it.

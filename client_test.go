@@ -92,8 +92,8 @@ func TestNew_defaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc := c.(*httpClusterClient)
-	if hc.transport != DefaultTransport {
-		t.Errorf("transport = %v, want DefaultTransport", hc.transport)
+	if hc.transport.rt != DefaultTransport {
+		t.Errorf("transport = %v, want DefaultTransport", hc.transport.rt)
 	}
 	if hc.checkRedirect == nil || hc.checkRedirect(10) != nil || hc.checkRedirect(11) != ErrTooManyRedirects {
 		t.Errorf("checkRedirect does not behave as DefaultCheckRedirect")
@@ -1161,13 +1161,9 @@ func TestClient_maxResponseBytes(t *testing.T) {
 	}
 }
 
-type clusterNilAction struct{}
-
-func (clusterNilAction) HTTPRequest(url.URL) *http.Request { return nil }
-
 func TestClient_noRequest(t *testing.T) {
 	c := newFakeClient(t, newFakeTransport(), Config{}, clusterEP1)
-	if _, _, err := c.Do(context.Background(), clusterNilAction{}); !errors.Is(err, ErrNoRequest) {
+	if _, _, err := c.Do(context.Background(), httpAction{}); !errors.Is(err, ErrNoRequest) {
 		t.Errorf("Do(nil request) = %v, want ErrNoRequest", err)
 	}
 }

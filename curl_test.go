@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -136,12 +135,8 @@ func (s *curlServer) client(t *testing.T) Client {
 
 // curlFormAction posts a fixed form body, which no API of the package
 // sends with a password in it, to check the form redaction end to end.
-type curlFormAction struct{ form string }
-
-func (a curlFormAction) HTTPRequest(ep url.URL) *http.Request {
-	u := ep
-	u.Path = "/v2/form"
-	return newRequest(http.MethodPost, &u, a.form, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+func curlFormAction(form string) httpAction {
+	return httpAction{method: http.MethodPost, prefix: "/v2/form", body: form, contentType: formContentType}
 }
 
 func TestEnablecURLDebug_output(t *testing.T) {
@@ -196,7 +191,7 @@ func TestEnablecURLDebug_output(t *testing.T) {
 		{
 			name: "POST_form_password",
 			call: func(ctx context.Context, c Client) error {
-				_, _, err := c.Do(ctx, curlFormAction{"password=hunter2&user=a&newpassword=keep"})
+				_, _, err := c.Do(ctx, curlFormAction("password=hunter2&user=a&newpassword=keep"))
 				return err
 			},
 			wantCmd:  `-X POST {URL}/v2/form -d "password=***&user=a&newpassword=keep"`,

@@ -243,7 +243,7 @@ func fakeForceOrder(t *testing.T, c *httpClusterClient, eps []string) {
 		t.Fatalf("parseEndpoints(%v) = %v", eps, err)
 	}
 	c.mu.Lock()
-	c.state.Store(c.newState(urls, 0))
+	c.state.Store(newState(urls, 0))
 	c.mu.Unlock()
 }
 

@@ -78,9 +78,9 @@ func FuzzUnmarshalFailedKeysResponse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		err := unmarshalFailedKeysResponse(body)
+		err := decodeKeysRefusal(body)
 		if err == nil {
-			t.Fatalf("unmarshalFailedKeysResponse(%q) = nil, want an error", body)
+			t.Fatalf("decodeKeysRefusal(%q) = nil, want an error", body)
 		}
 		var e Error
 		switch {
@@ -285,15 +285,17 @@ func FuzzEndpoints(f *testing.F) {
 		for _, s := range list {
 			u, _ := url.Parse(s)
 			checkKeyPath(t, u.Path, prefix, key)
-			for _, req := range []*http.Request{
-				(&getAction{prefix: prefix, key: key}).HTTPRequest(*u),
-				(&waitAction{prefix: prefix, key: key, waitIndex: 7}).HTTPRequest(*u),
-				(&setAction{prefix: prefix, key: key, value: key}).HTTPRequest(*u),
-				(&membersAction{method: http.MethodGet, id: key}).HTTPRequest(*u),
-				versionAction{}.HTTPRequest(*u),
+			for _, act := range []httpAction{
+				getAction(prefix, key, GetOptions{}),
+				waitAction(prefix, key, 7, false),
+				setAction(prefix, key, key, SetOptions{}),
+				membersAction(http.MethodGet, key, nil),
+				{method: http.MethodGet, prefix: "/version"},
 			} {
-				if _, err := url.Parse(req.URL.String()); err != nil && roundTrips {
-					t.Fatalf("request URL %q for endpoint %q and key %q does not parse: %v", req.URL, s, key, err)
+				if ru := act.url(u); roundTrips {
+					if _, err := url.Parse(ru.String()); err != nil {
+						t.Fatalf("request URL %q for endpoint %q and key %q does not parse: %v", ru, s, key, err)
+					}
 				}
 			}
 		}

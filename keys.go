@@ -9,68 +9,11 @@ package client
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
-	"strings"
 	"time"
-)
-
-// Error codes etcd puts in the errorCode field of a failed keys call.
-const (
-	ErrorCodeKeyNotFound  = 100
-	ErrorCodeTestFailed   = 101
-	ErrorCodeNotFile      = 102
-	ErrorCodeNotDir       = 104
-	ErrorCodeNodeExist    = 105
-	ErrorCodeRootROnly    = 107
-	ErrorCodeDirNotEmpty  = 108
-	ErrorCodeUnauthorized = 110
-
-	ErrorCodePrevValueRequired = 201
-	ErrorCodeTTLNaN            = 202
-	ErrorCodeIndexNaN          = 203
-	ErrorCodeInvalidField      = 209
-	ErrorCodeInvalidForm       = 210
-
-	ErrorCodeRaftInternal = 300
-	ErrorCodeLeaderElect  = 301
-
-	ErrorCodeWatcherCleared    = 400
-	ErrorCodeEventIndexCleared = 401
-)
-
-// Error is the answer of an etcd member that understood a keys request and
-// refused it: a missing key, a failed comparison, a bad form. It is returned
-// as a value (not a pointer), exactly like the original client did, so
-// callers can type-assert with err.(client.Error) or use errors.As.
-type Error struct {
-	Code    int    `json:"errorCode"`
-	Message string `json:"message"`
-	Cause   string `json:"cause"`
-	Index   uint64 `json:"index"`
-}
-
-// Error formats the error as "code: message (cause) [index]".
-func (e Error) Error() string {
-	return fmt.Sprintf("%v: %v (%v) [%v]", e.Code, e.Message, e.Cause, e.Index)
-}
-
-var (
-	// ErrInvalidJSON is returned when a member's answer is not the JSON
-	// etcd would send. The usual cause is an endpoint that is not an etcd
-	// v2 API at all, for example an etcd 3.4+ member started without
-	// --enable-v2, which answers 404 with a plain-text body.
-	//lint:ignore ST1005 the original's exact text, period included, which callers compare against
-	ErrInvalidJSON = errors.New("client: response is invalid json. The endpoint is probably not valid etcd cluster endpoint.")
-
-	// ErrEmptyBody is returned when a member answers a keys call with
-	// success but without a body.
-	ErrEmptyBody = errors.New("client: response body is empty")
 )
 
 // PrevExistType states whether a Set requires the key to exist already.
@@ -298,7 +241,7 @@ func unmarshalHTTPResponse(code int, header http.Header, body []byte) (*Response
 		}
 		return unmarshalSuccessfulKeysResponse(header, body)
 	default:
-		return nil, unmarshalFailedKeysResponse(body)
+		return nil, decodeKeysRefusal(body)
 	}
 }
 
@@ -334,18 +277,8 @@ func etcdIndex(header http.Header) (uint64, error) {
 	return strconv.ParseUint(v[0], 10, 64)
 }
 
-// unmarshalFailedKeysResponse decodes the body of a refused keys call
-// into an Error value.
-func unmarshalFailedKeysResponse(body []byte) error {
-	var e Error
-	if err := json.Unmarshal(body, &e); err != nil {
-		return ErrInvalidJSON
-	}
-	return e
-}
-
 type httpKeysAPI struct {
-	client Client
+	client httpClient
 	prefix string
 }
 
@@ -358,19 +291,19 @@ func (k *httpKeysAPI) do(ctx context.Context, act httpAction) (*Response, error)
 }
 
 func (k *httpKeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Response, error) {
-	act := &getAction{prefix: k.prefix, key: key}
+	var o GetOptions
 	if opts != nil {
-		act.opts = *opts
+		o = *opts
 	}
-	return k.do(ctx, act)
+	return k.do(ctx, getAction(k.prefix, key, o))
 }
 
 func (k *httpKeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions) (*Response, error) {
-	act := &setAction{prefix: k.prefix, key: key, value: val}
+	var o SetOptions
 	if opts != nil {
-		act.opts = *opts
+		o = *opts
 	}
-	return k.do(ctx, act)
+	return k.do(ctx, setAction(k.prefix, key, val, o))
 }
 
 func (k *httpKeysAPI) Create(ctx context.Context, key, val string) (*Response, error) {
@@ -382,28 +315,25 @@ func (k *httpKeysAPI) Update(ctx context.Context, key, val string) (*Response, e
 }
 
 func (k *httpKeysAPI) CreateInOrder(ctx context.Context, dir, val string, opts *CreateInOrderOptions) (*Response, error) {
-	act := &createInOrderAction{prefix: k.prefix, dir: dir, value: val}
+	var ttl time.Duration
 	if opts != nil {
-		act.ttl = opts.TTL
+		ttl = opts.TTL
 	}
-	return k.do(ctx, act)
+	return k.do(ctx, createInOrderAction(k.prefix, dir, val, ttl))
 }
 
 func (k *httpKeysAPI) Delete(ctx context.Context, key string, opts *DeleteOptions) (*Response, error) {
-	act := &deleteAction{prefix: k.prefix, key: key}
+	var o DeleteOptions
 	if opts != nil {
-		act.opts = *opts
+		o = *opts
 	}
-	return k.do(ctx, act)
+	return k.do(ctx, deleteAction(k.prefix, key, o))
 }
 
 func (k *httpKeysAPI) Watcher(key string, opts *WatcherOptions) Watcher {
-	w := &httpWatcher{
-		client: k.client,
-		action: waitAction{prefix: k.prefix, key: key},
-	}
+	w := &httpWatcher{client: k.client, prefix: k.prefix, key: key}
 	if opts != nil {
-		w.action.recursive = opts.Recursive
+		w.recursive = opts.Recursive
 		w.nextWait = opts.AfterIndex + 1
 		if opts.AfterIndex == 0 {
 			w.nextWait = 0
@@ -413,9 +343,11 @@ func (k *httpKeysAPI) Watcher(key string, opts *WatcherOptions) Watcher {
 }
 
 type httpWatcher struct {
-	client   Client
-	action   waitAction
-	nextWait uint64
+	client    httpClient
+	prefix    string
+	key       string
+	recursive bool
+	nextWait  uint64
 }
 
 // Next sends long polls until one returns an event.
@@ -428,9 +360,7 @@ type httpWatcher struct {
 // ended with "event index cleared" after enough writes elsewhere.)
 func (hw *httpWatcher) Next(ctx context.Context) (*Response, error) {
 	for {
-		act := hw.action
-		act.waitIndex = hw.nextWait
-		resp, body, err := hw.client.Do(ctx, &act)
+		resp, body, err := hw.client.Do(ctx, waitAction(hw.prefix, hw.key, hw.nextWait, hw.recursive))
 		if err != nil {
 			return nil, err
 		}
@@ -453,197 +383,103 @@ func (hw *httpWatcher) Next(ctx context.Context) (*Response, error) {
 	}
 }
 
-// keyPath joins an endpoint path, a prefix and a key into a request path.
-// It cleans the result like path.Clean but keeps a trailing slash, which
-// etcd reads as "this is a directory".
-func keyPath(epPath, prefix, key string) string {
-	// One concatenation, and the common already-clean paths (a directory's
-	// trailing slash included) are returned without another allocation.
-	// The empty key adds nothing: Get(ctx, "") asks for "/v2/keys", as the
-	// original did, while "/" asks for "/v2/keys/".
-	sep1, sep2 := "", ""
-	if prefix != "" && prefix[0] != '/' {
-		sep1 = "/"
+// The actions of the keys API. Paths keep a trailing slash (keepSlash):
+// etcd reads "/dir/" as a directory.
+
+// getQueries holds the eight possible Get queries, indexed by
+// quorum<<2 | recursive<<1 | sorted, already encoded and sorted.
+var getQueries = func() (q [8]string) {
+	for i := range q {
+		q[i] = "quorum=" + strconv.FormatBool(i&4 != 0) +
+			"&recursive=" + strconv.FormatBool(i&2 != 0) +
+			"&sorted=" + strconv.FormatBool(i&1 != 0)
 	}
-	if key != "" && key[0] != '/' {
-		sep2 = "/"
+	return q
+}()
+
+func getAction(prefix, key string, opts GetOptions) httpAction {
+	return httpAction{
+		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
+		query: getQueries[b2i(opts.Quorum)<<2|b2i(opts.Recursive)<<1|b2i(opts.Sort)],
 	}
-	p := epPath + sep1 + prefix + sep2 + key
-	if p == "" {
-		return "/"
+}
+
+func waitAction(prefix, key string, waitIndex uint64, recursive bool) httpAction {
+	return httpAction{
+		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
+		query: "recursive=" + strconv.FormatBool(recursive) + "&wait=true&waitIndex=" + uitoa(waitIndex),
+		kind:  kindWatch,
 	}
-	if p == "/" || p[len(p)-1] != '/' {
-		return path.Clean(p)
-	}
-	c := path.Clean(p)
-	if c == "/" {
-		return c
-	}
-	if len(c) == len(p)-1 && p[:len(c)] == c {
-		return p
-	}
-	return c + "/"
 }
 
-func keyURL(ep url.URL, prefix, key, query string) *url.URL {
-	u := ep
-	u.Path = keyPath(ep.Path, prefix, key)
-	u.RawPath = ""
-	u.RawQuery = query
-	return &u
-}
-
-var (
-	formContentType = []string{"application/x-www-form-urlencoded"}
-
-	// getQueries holds the eight possible Get queries, indexed by
-	// quorum<<2 | recursive<<1 | sorted, already encoded and sorted.
-	getQueries = func() (q [8]string) {
-		for i := range q {
-			q[i] = "quorum=" + strconv.FormatBool(i&4 != 0) +
-				"&recursive=" + strconv.FormatBool(i&2 != 0) +
-				"&sorted=" + strconv.FormatBool(i&1 != 0)
-		}
-		return q
-	}()
-)
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-type getAction struct {
-	prefix string
-	key    string
-	opts   GetOptions
-}
-
-func (a *getAction) HTTPRequest(ep url.URL) *http.Request {
-	q := getQueries[b2i(a.opts.Quorum)<<2|b2i(a.opts.Recursive)<<1|b2i(a.opts.Sort)]
-	return newRequest(http.MethodGet, keyURL(ep, a.prefix, a.key, q), "", nil)
-}
-
-type waitAction struct {
-	prefix    string
-	key       string
-	waitIndex uint64
-	recursive bool
-}
-
-func (a *waitAction) HTTPRequest(ep url.URL) *http.Request {
-	q := "recursive=" + strconv.FormatBool(a.recursive) + "&wait=true&waitIndex=" + uitoa(a.waitIndex)
-	return newRequest(http.MethodGet, keyURL(ep, a.prefix, a.key, q), "", nil)
-}
-
-func (a *waitAction) flags() actionFlags { return flagWatch }
-
-type setAction struct {
-	prefix string
-	key    string
-	value  string
-	opts   SetOptions
-}
-
-func (a *setAction) HTTPRequest(ep url.URL) *http.Request {
+func setAction(prefix, key, value string, opts SetOptions) httpAction {
 	// Query parameters in the order url.Values.Encode would sort them.
 	var q pairs
-	if a.opts.Dir {
+	if opts.Dir {
 		q.add("dir", "true")
 	}
-	if a.opts.NoValueOnSuccess {
+	if opts.NoValueOnSuccess {
 		q.add("noValueOnSuccess", "true")
 	}
-	if a.opts.PrevExist != PrevIgnore {
-		q.add("prevExist", url.QueryEscape(string(a.opts.PrevExist)))
+	if opts.PrevExist != PrevIgnore {
+		q.add("prevExist", url.QueryEscape(string(opts.PrevExist)))
 	}
-	if a.opts.PrevIndex != 0 {
-		q.add("prevIndex", uitoa(a.opts.PrevIndex))
+	if opts.PrevIndex != 0 {
+		q.add("prevIndex", uitoa(opts.PrevIndex))
 	}
-	if a.opts.PrevValue != "" && !a.opts.Dir {
-		q.add("prevValue", url.QueryEscape(a.opts.PrevValue))
+	if opts.PrevValue != "" && !opts.Dir {
+		q.add("prevValue", url.QueryEscape(opts.PrevValue))
 	}
 
 	var form pairs
-	if a.opts.Refresh {
+	if opts.Refresh {
 		form.add("refresh", "true")
 	}
-	if secs := int64(a.opts.TTL / time.Second); a.opts.TTL > 0 {
+	if secs := int64(opts.TTL / time.Second); opts.TTL > 0 {
 		form.add("ttl", strconv.FormatInt(secs, 10))
 	}
-	if !a.opts.Dir {
-		form.add("value", url.QueryEscape(a.value))
+	if !opts.Dir {
+		form.add("value", url.QueryEscape(value))
 	}
 
-	u := keyURL(ep, a.prefix, a.key, q.String())
-	return newRequest(http.MethodPut, u, form.String(), http.Header{"Content-Type": formContentType})
-}
-
-func (a *setAction) flags() actionFlags {
-	if a.opts.PrevExist == PrevNoExist {
-		return flagOneShot
+	kind := kindRetryable
+	if opts.PrevExist == PrevNoExist {
+		kind = kindOneShot
 	}
-	return 0
+	return httpAction{
+		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true,
+		query: q.String(), body: form.String(), contentType: formContentType, kind: kind,
+	}
 }
 
-type createInOrderAction struct {
-	prefix string
-	dir    string
-	value  string
-	ttl    time.Duration
-}
-
-func (a *createInOrderAction) HTTPRequest(ep url.URL) *http.Request {
+func createInOrderAction(prefix, dir, value string, ttl time.Duration) httpAction {
 	form := ""
-	if a.ttl > 0 {
-		form = "ttl=" + strconv.FormatInt(int64(a.ttl/time.Second), 10) + "&"
+	if ttl > 0 {
+		form = "ttl=" + strconv.FormatInt(int64(ttl/time.Second), 10) + "&"
 	}
-	form += "value=" + url.QueryEscape(a.value)
-	u := keyURL(ep, a.prefix, a.dir, "")
-	return newRequest(http.MethodPost, u, form, http.Header{"Content-Type": formContentType})
+	form += "value=" + url.QueryEscape(value)
+	return httpAction{
+		method: http.MethodPost, prefix: prefix, name: dir, keepSlash: true,
+		body: form, contentType: formContentType,
+	}
 }
 
-type deleteAction struct {
-	prefix string
-	key    string
-	opts   DeleteOptions
-}
-
-func (a *deleteAction) HTTPRequest(ep url.URL) *http.Request {
+func deleteAction(prefix, key string, opts DeleteOptions) httpAction {
 	var q pairs
-	if a.opts.Dir {
+	if opts.Dir {
 		q.add("dir", "true")
 	}
-	if a.opts.PrevIndex != 0 {
-		q.add("prevIndex", uitoa(a.opts.PrevIndex))
+	if opts.PrevIndex != 0 {
+		q.add("prevIndex", uitoa(opts.PrevIndex))
 	}
-	if a.opts.PrevValue != "" {
-		q.add("prevValue", url.QueryEscape(a.opts.PrevValue))
+	if opts.PrevValue != "" {
+		q.add("prevValue", url.QueryEscape(opts.PrevValue))
 	}
-	if a.opts.Recursive {
+	if opts.Recursive {
 		q.add("recursive", "true")
 	}
-	u := keyURL(ep, a.prefix, a.key, q.String())
-	return newRequest(http.MethodDelete, u, "", http.Header{"Content-Type": formContentType})
-}
-
-func (a *deleteAction) flags() actionFlags { return flagOneShot }
-
-// pairs builds an encoded query or form. Callers add the keys in sorted
-// order, so the result equals what url.Values.Encode would produce
-// without building a map per request.
-type pairs struct{ b strings.Builder }
-
-// add appends k=v; v must already be escaped.
-func (p *pairs) add(k, v string) {
-	if p.b.Len() > 0 {
-		p.b.WriteByte('&')
+	return httpAction{
+		method: http.MethodDelete, prefix: prefix, name: key, keepSlash: true,
+		query: q.String(), contentType: formContentType, kind: kindOneShot,
 	}
-	p.b.WriteString(k)
-	p.b.WriteByte('=')
-	p.b.WriteString(v)
 }
-
-func (p *pairs) String() string { return p.b.String() }

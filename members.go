@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strings"
 )
@@ -64,38 +62,21 @@ type MembersAPI interface {
 	Leader(ctx context.Context) (*Member, error)
 }
 
-// MembersError is a members call the server refused with a message, such
-// as a 409 for a peer URL that is already in use or a 404 for an unknown
-// member. Its text is the server's message. (An addition of this package;
-// the original's type was unexported.)
-type MembersError struct {
-	// Code is the HTTP status of the answer.
-	Code int
-	// Message is the server's explanation.
-	Message string
-}
-
-func (e *MembersError) Error() string { return e.Message }
-
-// StatusError is an answer with an HTTP status the call does not expect.
-// (An addition of this package.)
-type StatusError struct {
-	// Code is the HTTP status of the answer.
-	Code int
-}
-
-func (e *StatusError) Error() string { return fmt.Sprintf("unexpected status code %d", e.Code) }
-
 type httpMembersAPI struct {
-	client Client
+	client httpClient
 }
 
 func (m *httpMembersAPI) List(ctx context.Context) ([]Member, error) {
-	resp, body, err := m.client.Do(ctx, &membersAction{method: http.MethodGet})
+	return listMembers(ctx, m.client)
+}
+
+// listMembers is List for any httpClient; Sync uses it too.
+func listMembers(ctx context.Context, c httpClient) ([]Member, error) {
+	resp, body, err := c.Do(ctx, membersAction(http.MethodGet, "", nil))
 	if err != nil {
 		return nil, err
 	}
-	if err := assertStatusCode(resp.StatusCode, http.StatusOK); err != nil {
+	if err := checkStatus(resp.StatusCode, body, http.StatusOK); err != nil {
 		return nil, err
 	}
 	var list struct {
@@ -115,14 +96,14 @@ func (m *httpMembersAPI) Add(ctx context.Context, peerURL string) (*Member, erro
 	if err != nil {
 		return nil, err
 	}
-	resp, body, err := m.client.Do(ctx, &membersAction{method: http.MethodPost, peerURLs: urls})
+	resp, body, err := m.client.Do(ctx, membersAction(http.MethodPost, "", urls))
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusConflict {
-		return nil, decodeMembersError(resp.StatusCode, body)
+		return nil, decodeMembersRefusal(resp.StatusCode, body)
 	}
-	if err := assertStatusCode(resp.StatusCode, http.StatusCreated); err != nil {
+	if err := checkStatus(resp.StatusCode, body, http.StatusCreated); err != nil {
 		return nil, err
 	}
 	var mem Member
@@ -137,31 +118,36 @@ func (m *httpMembersAPI) Update(ctx context.Context, memberID string, peerURLs [
 	if err != nil {
 		return err
 	}
-	resp, body, err := m.client.Do(ctx, &membersAction{method: http.MethodPut, id: memberID, peerURLs: urls})
+	resp, body, err := m.client.Do(ctx, membersAction(http.MethodPut, memberID, urls))
 	if err != nil {
 		return err
 	}
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusConflict:
-		return decodeMembersError(resp.StatusCode, body)
+		return decodeMembersRefusal(resp.StatusCode, body)
 	}
-	return assertStatusCode(resp.StatusCode, http.StatusNoContent)
+	return checkStatus(resp.StatusCode, body, http.StatusNoContent)
 }
 
 func (m *httpMembersAPI) Remove(ctx context.Context, memberID string) error {
-	resp, _, err := m.client.Do(ctx, &membersAction{method: http.MethodDelete, id: memberID})
+	resp, body, err := m.client.Do(ctx, membersAction(http.MethodDelete, memberID, nil))
 	if err != nil {
 		return err
 	}
-	return assertStatusCode(resp.StatusCode, http.StatusNoContent, http.StatusGone)
+	return checkStatus(resp.StatusCode, body, http.StatusNoContent, http.StatusGone)
 }
 
 func (m *httpMembersAPI) Leader(ctx context.Context) (*Member, error) {
-	resp, body, err := m.client.Do(ctx, &membersAction{method: http.MethodGet, id: "leader"})
+	return leaderMember(ctx, m.client)
+}
+
+// leaderMember is Leader for any httpClient; Sync uses it too.
+func leaderMember(ctx context.Context, c httpClient) (*Member, error) {
+	resp, body, err := c.Do(ctx, membersAction(http.MethodGet, "leader", nil))
 	if err != nil {
 		return nil, err
 	}
-	if err := assertStatusCode(resp.StatusCode, http.StatusOK); err != nil {
+	if err := checkStatus(resp.StatusCode, body, http.StatusOK); err != nil {
 		return nil, err
 	}
 	var mem Member
@@ -171,28 +157,19 @@ func (m *httpMembersAPI) Leader(ctx context.Context) (*Member, error) {
 	return &mem, nil
 }
 
-// membersAction is every members call: the id (or "leader") picks the
-// path, peerURLs the JSON body.
-type membersAction struct {
-	method   string
-	id       string
-	peerURLs []string
-}
-
-func (a *membersAction) HTTPRequest(ep url.URL) *http.Request {
-	u := ep
-	u.Path = path.Join(ep.Path, defaultV2MembersPrefix)
-	if a.id != "" {
-		u.Path = path.Join(u.Path, a.id)
+// membersAction is every members call: path.Join(ep.Path, "/v2/members",
+// id), where the id may be "leader" or empty, and peerURLs as the JSON
+// body when there are any.
+func membersAction(method, id string, peerURLs []string) httpAction {
+	act := httpAction{method: method, prefix: defaultV2MembersPrefix, name: id}
+	if peerURLs != nil {
+		body, _ := json.Marshal(struct {
+			PeerURLs []string `json:"peerURLs"`
+		}{peerURLs})
+		act.body = string(body)
+		act.contentType = jsonContentType
 	}
-	u.RawPath = ""
-	if a.peerURLs == nil {
-		return newRequest(a.method, &u, "", nil)
-	}
-	body, _ := json.Marshal(struct {
-		PeerURLs []string `json:"peerURLs"`
-	}{a.peerURLs})
-	return newRequest(a.method, &u, string(body), http.Header{"Content-Type": {"application/json"}})
+	return act
 }
 
 // normalizePeerURLs checks peer URLs before anything is sent and returns
@@ -223,21 +200,4 @@ func normalizePeerURLs(in []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
-}
-
-func assertStatusCode(got int, want ...int) error {
-	if slices.Contains(want, got) {
-		return nil
-	}
-	return &StatusError{Code: got}
-}
-
-func decodeMembersError(code int, body []byte) error {
-	var e struct {
-		Message string `json:"message"`
-	}
-	if err := json.Unmarshal(bytes.TrimSpace(body), &e); err != nil {
-		return ErrInvalidJSON
-	}
-	return &MembersError{Code: code, Message: e.Message}
 }

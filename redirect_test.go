@@ -437,7 +437,8 @@ func TestCURL_neverShowsPasswords(t *testing.T) {
 		t.Fatalf("Get = %v", err)
 	}
 	// A form body with a password field, as a proxy API might take.
-	req := newRequest(http.MethodPost, redirectTestURL(t, srv.URL+"/login"), "user=alice&password=hunter2&x=1", http.Header{"Content-Type": formContentType})
+	form := httpAction{method: http.MethodPost, prefix: "/login", body: "user=alice&password=hunter2&x=1", contentType: formContentType}
+	req := (&httpClusterClient{}).newRequest(&form, redirectTestURL(t, srv.URL+"/login"), false)
 	if err := printcURL(req); err != nil {
 		t.Fatalf("printcURL = %v", err)
 	}

@@ -20,28 +20,38 @@ import (
 
 func BenchmarkRequestBuild(b *testing.B) {
 	ep := url.URL{Scheme: "http", Host: "127.0.0.1:2379"}
+	c := &httpClusterClient{}
 	benches := []struct {
 		name string
-		act  httpAction
+		act  func() httpAction
 	}{
-		{"Get", &getAction{prefix: defaultV2KeysPrefix, key: "/foo"}},
-		{"GetRecursiveSortedQuorum", &getAction{prefix: defaultV2KeysPrefix, key: "/dir/", opts: GetOptions{Recursive: true, Sort: true, Quorum: true}}},
-		{"Set", &setAction{prefix: defaultV2KeysPrefix, key: "/foo", value: "bar"}},
-		{"SetWithOptions", &setAction{prefix: defaultV2KeysPrefix, key: "/foo", value: "a value & more",
-			opts: SetOptions{PrevValue: "old value", PrevIndex: 12345, PrevExist: PrevExist, TTL: 30 * time.Second}}},
-		{"Create", &setAction{prefix: defaultV2KeysPrefix, key: "/foo", value: "bar", opts: SetOptions{PrevExist: PrevNoExist}}},
-		{"Delete", &deleteAction{prefix: defaultV2KeysPrefix, key: "/foo", opts: DeleteOptions{PrevIndex: 7, Recursive: true}}},
-		{"Watch", &waitAction{prefix: defaultV2KeysPrefix, key: "/foo", waitIndex: 1234567, recursive: true}},
-		{"CreateInOrder", &createInOrderAction{prefix: defaultV2KeysPrefix, dir: "/queue", value: "job", ttl: time.Minute}},
-		{"MembersList", &membersAction{method: http.MethodGet}},
-		{"MembersAdd", &membersAction{method: http.MethodPost, peerURLs: []string{"http://127.0.0.1:2380"}}},
+		{"Get", func() httpAction { return getAction(defaultV2KeysPrefix, "/foo", GetOptions{}) }},
+		{"GetRecursiveSortedQuorum", func() httpAction {
+			return getAction(defaultV2KeysPrefix, "/dir/", GetOptions{Recursive: true, Sort: true, Quorum: true})
+		}},
+		{"Set", func() httpAction { return setAction(defaultV2KeysPrefix, "/foo", "bar", SetOptions{}) }},
+		{"SetWithOptions", func() httpAction {
+			return setAction(defaultV2KeysPrefix, "/foo", "a value & more",
+				SetOptions{PrevValue: "old value", PrevIndex: 12345, PrevExist: PrevExist, TTL: 30 * time.Second})
+		}},
+		{"Create", func() httpAction {
+			return setAction(defaultV2KeysPrefix, "/foo", "bar", SetOptions{PrevExist: PrevNoExist})
+		}},
+		{"Delete", func() httpAction {
+			return deleteAction(defaultV2KeysPrefix, "/foo", DeleteOptions{PrevIndex: 7, Recursive: true})
+		}},
+		{"Watch", func() httpAction { return waitAction(defaultV2KeysPrefix, "/foo", 1234567, true) }},
+		{"CreateInOrder", func() httpAction { return createInOrderAction(defaultV2KeysPrefix, "/queue", "job", time.Minute) }},
+		{"MembersList", func() httpAction { return membersAction(http.MethodGet, "", nil) }},
+		{"MembersAdd", func() httpAction { return membersAction(http.MethodPost, "", []string{"http://127.0.0.1:2380"}) }},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if req := bb.act.HTTPRequest(ep); req == nil {
-					b.Fatalf("%s: HTTPRequest(%v) = nil", bb.name, ep)
+				act := bb.act()
+				if req := c.newRequest(&act, act.url(&ep), true); req == nil {
+					b.Fatalf("%s: newRequest(%v) = nil", bb.name, ep)
 				}
 			}
 		})
@@ -115,7 +125,7 @@ var benchConfigs = []struct {
 }
 
 func BenchmarkClusterDo(b *testing.B) {
-	act := &getAction{prefix: defaultV2KeysPrefix, key: "/foo"}
+	act := getAction(defaultV2KeysPrefix, "/foo", GetOptions{})
 	for _, bc := range benchConfigs {
 		c := newBenchClient(b, bc.cfg)
 		ctx := context.Background()

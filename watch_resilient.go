@@ -23,12 +23,6 @@ const ActionResync = "resync"
 // poll when ResilientWatcherOptions.MaxPollTime is zero.
 const DefaultMaxPollTime = time.Minute
 
-// errPollStalled is the cause a resilient watcher gives the context of a
-// long poll it abandons after MaxPollTime. The cluster client recognises
-// it and moves its pin off the member that held the poll, so the next
-// poll goes to the next endpoint.
-var errPollStalled = errors.New("client: long poll exceeded the maximum poll time")
-
 // ResilientWatcherOptions tune NewResilientWatcher. A nil pointer means
 // the zero value. (An addition of this package.)
 type ResilientWatcherOptions struct {
@@ -106,10 +100,13 @@ func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 		}
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
 		if w.maxPoll > 0 {
-			pollCtx, cancel = context.WithTimeoutCause(ctx, w.maxPoll, errPollStalled)
+			// errAbandonMember tells the cluster client to move its pin
+			// off the member that held the poll, so the next poll goes
+			// to the next endpoint.
+			pollCtx, cancel = context.WithTimeoutCause(ctx, w.maxPoll, errAbandonMember)
 		}
 		r, err := w.inner.Next(pollCtx)
-		stalled := errors.Is(context.Cause(pollCtx), errPollStalled)
+		stalled := errors.Is(context.Cause(pollCtx), errAbandonMember)
 		cancel()
 		if err == nil {
 			return r, nil
@@ -149,31 +146,6 @@ func (w *resilientWatcher) resync(ctx context.Context) (*Response, error) {
 // etcdErrorIndex returns the Index of the etcd Error in err's chain, given
 // as a value or a pointer; 0 if there is none.
 func etcdErrorIndex(err error) uint64 {
-	var e Error
-	if errors.As(err, &e) {
-		return e.Index
-	}
-	var pe *Error
-	if errors.As(err, &pe) && pe != nil {
-		return pe.Index
-	}
-	return 0
-}
-
-// IsEventIndexCleared reports whether err is etcd's refusal of a watch
-// whose index is older than the events etcd still keeps (Error with Code
-// ErrorCodeEventIndexCleared), also when err wraps one. A plain Watcher
-// that returns it will return it forever; start a new one from a fresh
-// Get, or use NewResilientWatcher, which does that itself. (An addition of
-// this package.)
-func IsEventIndexCleared(err error) bool {
-	var e Error
-	if errors.As(err, &e) {
-		return e.Code == ErrorCodeEventIndexCleared
-	}
-	var pe *Error
-	if errors.As(err, &pe) && pe != nil {
-		return pe.Code == ErrorCodeEventIndexCleared
-	}
-	return false
+	e, _ := asEtcdError(err)
+	return e.Index
 }

@@ -1,0 +1,130 @@
+package client
+
+// This file holds what an API hands to the cluster client: an action, a
+// plain value describing one call (method, path, query, body, kind), and
+// the rules that turn its path into a request path below an endpoint.
+// The cluster client (cluster.go) builds the *http.Request from it for
+// every endpoint and every redirect hop itself.
+
+import (
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// callKind tells the cluster client how a call may be repeated and timed.
+// It travels inside the action, so no wrapper can lose it.
+type callKind uint8
+
+const (
+	// kindRetryable calls may be sent again to the next member after any
+	// failure: reads and writes that cannot apply twice.
+	kindRetryable callKind = iota
+
+	// kindOneShot calls (Create, Delete) go to one member only; after a
+	// failure the call ends with that member's error.
+	kindOneShot
+
+	// kindWatch calls are long polls: like reads, but exempt from
+	// HeaderTimeoutPerRequest, since a quiet key sends no headers.
+	kindWatch
+)
+
+// httpAction is one call, as a value: the cluster client derives each
+// request from it and never calls back into the API that made it.
+type httpAction struct {
+	method string
+
+	// The request path is the endpoint's own path, then prefix, then
+	// name, cleaned like path.Clean. keepSlash keeps a trailing slash of
+	// the joined path (the keys API: "/dir/" addresses a directory) and
+	// lets an empty name add nothing at all; without it the parts are
+	// joined like path.Join.
+	prefix    string
+	name      string
+	keepSlash bool
+
+	query       string // encoded, without "?"
+	body        string
+	contentType string // "" sends no Content-Type
+	kind        callKind
+}
+
+// url returns the URL of a's request to endpoint ep. The endpoint's own
+// query, if any, is replaced by the action's.
+func (a *httpAction) url(ep *url.URL) *url.URL {
+	u := new(url.URL)
+	*u = *ep
+	u.Path = a.path(ep.Path)
+	u.RawPath = ""
+	u.RawQuery = a.query
+	return u
+}
+
+// path returns the request path of a below an endpoint path.
+func (a *httpAction) path(epPath string) string {
+	if a.keepSlash {
+		return keyPath(epPath, a.prefix, a.name)
+	}
+	return path.Join(epPath, a.prefix, a.name)
+}
+
+// keyPath joins an endpoint path, a prefix and a key into a request path.
+// It cleans the result like path.Clean but keeps a trailing slash, which
+// etcd reads as "this is a directory".
+func keyPath(epPath, prefix, key string) string {
+	// One concatenation, and the common already-clean paths (a directory's
+	// trailing slash included) are returned without another allocation.
+	// The empty key adds nothing: Get(ctx, "") asks for "/v2/keys", as the
+	// original did, while "/" asks for "/v2/keys/".
+	sep1, sep2 := "", ""
+	if prefix != "" && prefix[0] != '/' {
+		sep1 = "/"
+	}
+	if key != "" && key[0] != '/' {
+		sep2 = "/"
+	}
+	p := epPath + sep1 + prefix + sep2 + key
+	if p == "" {
+		return "/"
+	}
+	if p == "/" || p[len(p)-1] != '/' {
+		return path.Clean(p)
+	}
+	c := path.Clean(p)
+	if c == "/" {
+		return c
+	}
+	if len(c) == len(p)-1 && p[:len(c)] == c {
+		return p
+	}
+	return c + "/"
+}
+
+// pairs builds an encoded query or form. Callers add the keys in sorted
+// order, so the result equals what url.Values.Encode would produce
+// without building a map per request.
+type pairs struct{ b strings.Builder }
+
+// add appends k=v; v must already be escaped.
+func (p *pairs) add(k, v string) {
+	if p.b.Len() > 0 {
+		p.b.WriteByte('&')
+	}
+	p.b.WriteString(k)
+	p.b.WriteByte('=')
+	p.b.WriteString(v)
+}
+
+func (p *pairs) String() string { return p.b.String() }
+
+// uitoa formats an index without fmt.
+func uitoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,324 @@
+package client
+
+// This file is the cluster layer: the endpoint list and its pin, one
+// round over the members with failover, Config.Retry's rounds, redirects,
+// and the building of every request from an action, with the one header
+// policy (content type, credentials) applied in one place. Below it is
+// transport.go (one request to one URL); above it are the APIs, which
+// only describe actions and decode answers.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// errAbandonMember is the cause a caller gives a context it cancels to
+// say "the member serving this call is stuck; stop and look elsewhere".
+// When a call ends with that cause, the pin moves to the next endpoint,
+// so the caller's next call starts there. The resilient watcher uses it
+// for a long poll that outlived its MaxPollTime.
+var errAbandonMember = errors.New("client: call abandoned on a stuck member")
+
+// maxRedirectHops bounds redirects even when CheckRedirect allows more.
+const maxRedirectHops = 100
+
+// httpClusterClient is the Client behind New.
+//
+// Calls read the endpoint list lock-free: state points to an immutable
+// snapshot (only its pin changes, atomically), and writers replace the
+// whole snapshot under mu. So thousands of concurrent calls never contend
+// on a lock.
+type httpClusterClient struct {
+	transport     transport
+	checkRedirect CheckRedirectFunc
+	selectionMode EndpointSelectionMode
+	retry         *RetryPolicy
+	authHeader    []string // "Basic ..." value, computed once; nil without credentials
+
+	state atomic.Pointer[endpointState]
+
+	mu   sync.Mutex // guards rand and serialises replacements of state
+	rand *rand.Rand
+}
+
+// endpointState is one endpoint list. Only pinned changes after creation.
+type endpointState struct {
+	urls   []url.URL
+	strs   []string
+	hosts  []*url.URL // the endpoints: where credentials may go (credentialsMayFollow)
+	pinned atomic.Int64
+}
+
+func newState(eps []url.URL, pinned int) *endpointState {
+	st := &endpointState{
+		urls:  eps,
+		strs:  make([]string, len(eps)),
+		hosts: make([]*url.URL, len(eps)),
+	}
+	for i := range eps {
+		st.strs[i] = eps[i].String()
+		st.hosts[i] = &eps[i]
+	}
+	st.pinned.Store(int64(pinned))
+	return st
+}
+
+func parseEndpoints(eps []string) ([]url.URL, error) {
+	if len(eps) == 0 {
+		return nil, ErrNoEndpoints
+	}
+	urls := make([]url.URL, 0, len(eps))
+	for _, ep := range eps {
+		u, err := url.Parse(ep)
+		if err != nil {
+			return nil, err
+		}
+		urls = append(urls, *u)
+	}
+	return urls, nil
+}
+
+func (c *httpClusterClient) Endpoints() []string {
+	st := c.state.Load()
+	if st == nil {
+		return []string{}
+	}
+	return slices.Clone(st.strs)
+}
+
+func (c *httpClusterClient) SetEndpoints(eps []string) error {
+	urls, err := parseEndpoints(eps)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shuffle(urls)
+	c.state.Store(newState(urls, 0))
+	return nil
+}
+
+// shuffle spreads clients over the members; c.mu must be held.
+func (c *httpClusterClient) shuffle(urls []url.URL) {
+	c.rand.Shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
+}
+
+// Do sends act to the cluster: a round over the endpoints, and more
+// rounds under Config.Retry for calls that may be repeated.
+func (c *httpClusterClient) Do(ctx context.Context, act httpAction) (*http.Response, []byte, error) {
+	if act.method == "" {
+		return nil, nil, ErrNoRequest
+	}
+	if c.retry == nil || act.kind == kindOneShot {
+		return c.round(ctx, &act)
+	}
+
+	backoff := c.retry.InitialBackoff
+	if backoff <= 0 {
+		backoff = 50 * time.Millisecond
+	}
+	maxBackoff := c.retry.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = time.Second
+	}
+	for attempt := 1; ; attempt++ {
+		resp, body, err := c.round(ctx, &act)
+		var ce *ClusterError
+		if err == nil || !errors.As(err, &ce) || (c.retry.MaxAttempts > 0 && attempt >= c.retry.MaxAttempts) {
+			return resp, body, err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// round walks the endpoints once, starting at the pinned one.
+func (c *httpClusterClient) round(ctx context.Context, act *httpAction) (*http.Response, []byte, error) {
+	st := c.state.Load()
+	n := len(st.urls)
+	if n == 0 {
+		return nil, nil, ErrNoEndpoints
+	}
+	pinned := int(st.pinned.Load()) % n
+	var cerr *ClusterError
+	for k := range n {
+		i := (pinned + k) % n
+		resp, body, err := c.sendTo(ctx, act, st, i)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				// A member that let the deadline pass before its headers,
+				// or one the caller abandoned as stuck, is likely frozen:
+				// later calls start elsewhere.
+				if errors.Is(err, errDeadlineAwaitingHeaders) || errors.Is(context.Cause(ctx), errAbandonMember) {
+					st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
+				}
+				return nil, nil, ctxErr
+			}
+		} else if resp.StatusCode/100 == 5 {
+			err = memberServerError(st.strs[i], resp.StatusCode)
+		}
+		if err != nil {
+			if act.kind == kindOneShot {
+				st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
+				return nil, nil, err
+			}
+			if cerr == nil {
+				cerr = &ClusterError{Errors: make([]error, 0, n)}
+			}
+			cerr.Errors = append(cerr.Errors, err)
+			continue
+		}
+		if k != 0 {
+			st.pinned.CompareAndSwap(int64(pinned), int64(i))
+		}
+		return resp, body, nil
+	}
+	return nil, nil, cerr
+}
+
+func memberServerError(ep string, code int) error {
+	switch code {
+	case http.StatusInternalServerError, http.StatusServiceUnavailable:
+		return fmt.Errorf("client: etcd member %s has no leader", ep)
+	default:
+		return fmt.Errorf("client: etcd member %s returns server error [%s]", ep, http.StatusText(code))
+	}
+}
+
+// sendTo sends act to endpoint i of st and follows its redirects.
+func (c *httpClusterClient) sendTo(ctx context.Context, act *httpAction, st *endpointState, i int) (*http.Response, []byte, error) {
+	target := act.url(&st.urls[i])
+	creds := true
+	for hop := 0; hop < maxRedirectHops; hop++ {
+		if hop > 0 {
+			if err := c.checkRedirect(hop); err != nil {
+				return nil, nil, err
+			}
+		}
+		req := c.newRequest(act, target, creds)
+		resp, body, err := c.transport.send(ctx, req, st.strs[i], act.kind)
+		if err != nil {
+			return nil, nil, err
+		}
+		if resp.StatusCode/100 != 3 {
+			return resp, body, nil
+		}
+		hdr := resp.Header.Get("Location")
+		if hdr == "" {
+			//lint:ignore ST1005 the contract (cluster.md) spells this text exactly; callers match it
+			return nil, nil, errors.New("Location header not set")
+		}
+		loc, err := url.Parse(hdr)
+		if err != nil {
+			//lint:ignore ST1005 the contract (cluster.md) spells this text exactly; callers match it
+			return nil, nil, fmt.Errorf("Location header not valid URL: %s", hdr)
+		}
+		// A relative Location is resolved against the URL that answered
+		// it, as browsers and net/http do.
+		target = target.ResolveReference(loc)
+		// As in net/http, credentials once dropped in a chain of
+		// redirects stay dropped, even if a later hop comes back.
+		creds = creds && credentialsMayFollow(st.hosts, target)
+	}
+	return nil, nil, fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, maxRedirectHops)
+}
+
+// newRequest builds the request of act for u, whether u is an endpoint or
+// a redirect's location. It is the one place that decides what a request
+// carries besides its body: the action's content type, and the
+// credentials when creds says they may go to u.
+func (c *httpClusterClient) newRequest(act *httpAction, u *url.URL, creds bool) *http.Request {
+	header := make(http.Header, 2)
+	if act.contentType != "" {
+		header["Content-Type"] = contentTypeValue(act.contentType)
+	}
+	if creds && c.authHeader != nil {
+		header["Authorization"] = c.authHeader
+	}
+	req := &http.Request{
+		Method:     act.method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     header,
+		Host:       u.Host,
+	}
+	if body := act.body; body != "" {
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(body)), nil
+		}
+	}
+	return req
+}
+
+const (
+	formContentType = "application/x-www-form-urlencoded"
+	jsonContentType = "application/json"
+)
+
+var (
+	formContentTypeValue = []string{formContentType}
+	jsonContentTypeValue = []string{jsonContentType}
+)
+
+// contentTypeValue returns a shared header value for the content types
+// the APIs send, so a request allocates none.
+func contentTypeValue(ct string) []string {
+	switch ct {
+	case formContentType:
+		return formContentTypeValue
+	case jsonContentType:
+		return jsonContentTypeValue
+	default:
+		return []string{ct}
+	}
+}
+
+// credentialsMayFollow is net/http's rule for sensitive headers on a
+// redirect (shouldCopyHeaderOnRedirect), with the client's endpoints in
+// the place of the initial request: the Authorization header goes along
+// when dest has exactly an endpoint's host and port, or when dest's host
+// name equals an endpoint's host name or is a subdomain of it, whatever
+// the port. Like net/http, names are compared as written (ASCII case
+// matters) and an IPv6 address matches only itself.
+func credentialsMayFollow(endpoints []*url.URL, dest *url.URL) bool {
+	dhost := dest.Hostname()
+	for _, ep := range endpoints {
+		if ep.Host == dest.Host || isDomainOrSubdomain(dhost, ep.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDomainOrSubdomain reports whether sub is parent or a subdomain of it.
+func isDomainOrSubdomain(sub, parent string) bool {
+	if sub == parent {
+		return true
+	}
+	// A ':' or '%' means an IPv6 address (or its zone), never a name:
+	// a suffix match there would compare address digits.
+	if strings.ContainsAny(sub, ":%") {
+		return false
+	}
+	return len(sub) > len(parent) && strings.HasSuffix(sub, parent) && sub[len(sub)-len(parent)-1] == '.'
+}

@@ -1,0 +1,162 @@
+package client
+
+// This file is the bottom layer: one request to one URL, bounded by the
+// header timeout, with its whole body read under the size cap. It knows
+// nothing of endpoints, redirects or APIs.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// errDeadlineAwaitingHeaders marks a request that ended because the
+// caller's deadline passed before the member sent its response headers.
+// The cluster client turns it into context.DeadlineExceeded and moves the
+// pin away from the unresponsive member.
+var errDeadlineAwaitingHeaders = errors.New("client: deadline exceeded awaiting response headers")
+
+// transport sends single requests. It is shared by every endpoint of a
+// client and never changes after New.
+type transport struct {
+	rt            http.RoundTripper
+	headerTimeout time.Duration // 0: none
+	maxBody       int64
+
+	// afterFunc starts the header timer; tests replace it to fire the
+	// timeout at a moment of their choosing instead of after a duration.
+	afterFunc func(time.Duration, func()) *time.Timer
+}
+
+// send sends req and reads the answer. endpoint names the member in a
+// header-timeout error. Watches (kindWatch) are exempt from the header
+// timeout; everything else gets it when one is set.
+func (t *transport) send(ctx context.Context, req *http.Request, endpoint string, kind callKind) (*http.Response, []byte, error) {
+	if err := printcURL(req); err != nil {
+		return nil, nil, err
+	}
+
+	reqCtx := ctx
+	var timer *time.Timer
+	if t.headerTimeout > 0 && kind != kindWatch {
+		var cancel context.CancelFunc
+		reqCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		timer = t.afterFunc(t.headerTimeout, cancel)
+	}
+	// The cluster client built req for this attempt alone, so the context
+	// is set in place: WithContext is inlined, its copy stays on the
+	// stack, and no second Request is allocated per call.
+	*req = *req.WithContext(reqCtx)
+
+	resp, err := t.rt.RoundTrip(req)
+	if timer != nil && !timer.Stop() {
+		// The timer fired: whatever RoundTrip returned, the request was
+		// (or is being) cancelled, so its body is unusable.
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, ctxErr
+		}
+		return nil, nil, fmt.Errorf("client: endpoint %s exceeded header timeout", endpoint)
+	}
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, nil, errDeadlineAwaitingHeaders
+		}
+		return nil, nil, err
+	}
+
+	// A body cut short by the caller's context surfaces as the transport's
+	// error here; the cluster client turns it into ctx.Err().
+	body, err := readBody(resp, t.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, body, nil
+}
+
+// readBody reads the whole body into one buffer of exactly its size. With
+// a Content-Length that is one read; without one (etcd chunks every answer
+// above 2 KB) the body is first read into pooled scratch chunks and then
+// copied once, rather than grown by doubling, which would allocate two to
+// three times the body and leave the result with slack. It stops at max
+// bytes.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if resp.ContentLength > max {
+		return nil, fmt.Errorf("%w (%d bytes announced, limit %d)", ErrResponseTooLarge, resp.ContentLength, max)
+	}
+	if resp.ContentLength == 0 {
+		return nil, nil
+	}
+	if resp.ContentLength > 0 {
+		buf := make([]byte, resp.ContentLength)
+		n, err := io.ReadFull(resp.Body, buf)
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("client: response body truncated after %d of %d bytes: %w", n, resp.ContentLength, err)
+			}
+			return nil, err
+		}
+		return buf, nil
+	}
+
+	var (
+		local  [16]*[]byte
+		chunks = local[:0]
+		last   int   // bytes in the last chunk
+		total  int64 // bytes in all chunks
+	)
+	defer func() {
+		for _, c := range chunks {
+			chunkPool.Put(c)
+		}
+	}()
+	for {
+		if len(chunks) == 0 || last == chunkSize {
+			chunks = append(chunks, chunkPool.Get().(*[]byte))
+			last = 0
+		}
+		n, err := resp.Body.Read((*chunks[len(chunks)-1])[last:])
+		last += n
+		total += int64(n)
+		if total > max {
+			return nil, fmt.Errorf("%w (limit %d)", ErrResponseTooLarge, max)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if total == 0 {
+		// Like io.ReadAll, an empty body of unknown length is an empty,
+		// non-nil slice.
+		return []byte{}, nil
+	}
+	buf := make([]byte, 0, total)
+	for _, c := range chunks[:len(chunks)-1] {
+		buf = append(buf, *c...)
+	}
+	return append(buf, (*chunks[len(chunks)-1])[:last]...), nil
+}
+
+// chunkSize is the size of the scratch chunks bodies of unknown length are
+// read into: large enough that a 1 MB body takes 32 reads, small enough
+// that the pool costs little memory.
+const chunkSize = 32 << 10
+
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, chunkSize)
+	return &b
+}}
