@@ -178,11 +178,12 @@ func New(cfg Config) (Client, error) {
 			rt:            cfg.Transport,
 			headerTimeout: cfg.HeaderTimeoutPerRequest,
 			maxBody:       cfg.MaxResponseBytes,
-			afterFunc:     time.AfterFunc,
+			afterFunc:     realAfterFunc,
 		},
 		checkRedirect: cfg.CheckRedirect,
 		selectionMode: cfg.SelectionMode,
 		retry:         cfg.Retry,
+		pause:         pause,
 		rand:          rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	if cfg.Transport == nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/seed26e043ee/client/version"
+	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 )
 
@@ -540,20 +541,26 @@ func TestClient_deadlineAwaitingHeaders(t *testing.T) {
 // TestClient_contextEndsDuringBody: after the headers, the body is bounded
 // by the caller's context; it is closed and the pin stays.
 func TestClient_contextEndsDuringBody(t *testing.T) {
-	for _, deadline := range []bool{false, true} {
-		t.Run(fmt.Sprintf("deadline=%v", deadline), func(t *testing.T) {
-			ft := newFakeTransport().on(clusterHost(clusterEP1), fakeReply{status: 200, bodyBlock: true}).on(clusterHost(clusterEP2), clusterOKGet())
+	for _, ending := range []error{context.Canceled, context.DeadlineExceeded} {
+		t.Run(fmt.Sprintf("deadline=%v", ending == context.DeadlineExceeded), func(t *testing.T) {
+			reading := make(chan struct{})
+			ft := newFakeTransport().on(clusterHost(clusterEP1), fakeReply{status: 200, bodyBlock: true, bodyReading: reading}).on(clusterHost(clusterEP2), clusterOKGet())
 			c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 20 * time.Millisecond}, clusterEP1, clusterEP2)
-			ctx, cancel := context.WithCancel(context.Background())
-			if deadline {
-				ctx, cancel = context.WithTimeout(context.Background(), 80*time.Millisecond)
-			} else {
-				time.AfterFunc(80*time.Millisecond, cancel)
-			}
-			defer cancel()
-			_, err := NewKeysAPI(c).Get(ctx, "/foo", nil)
-			if err != ctx.Err() || err == nil {
-				t.Errorf("Get = %v, want exactly %v", err, ctx.Err())
+			timers := useManualTimers(c)
+			ctx := newTriggerCtx(t)
+			done := make(chan error, 1)
+			go func() {
+				_, err := NewKeysAPI(c).Get(ctx, "/foo", nil)
+				done <- err
+			}()
+			<-reading
+			// The headers arrived: the header timeout is over and must
+			// not cut the body.
+			assert.Equal(t, 0, timers.fire(), "header timers still running while the body is read")
+			ctx.end(ending)
+			err := <-done
+			if err != ending {
+				t.Errorf("Get = %v, want exactly %v", err, ending)
 			}
 			if got := ft.hosts(); !slices.Equal(got, []string{clusterHost(clusterEP1)}) {
 				t.Errorf("hosts tried = %v, want only %s (the header timeout does not cover the body)", got, clusterHost(clusterEP1))
@@ -609,10 +616,11 @@ func TestClient_headerTimeout(t *testing.T) {
 // TestClient_headerTimeoutWatchExempt: a watch may wait for its headers
 // longer than HeaderTimeoutPerRequest.
 func TestClient_headerTimeoutWatchExempt(t *testing.T) {
+	release := make(chan struct{})
 	ft := newFakeTransport()
 	ft.handler = func(req *http.Request) (*http.Response, error) {
 		select {
-		case <-time.After(100 * time.Millisecond):
+		case <-release:
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
@@ -621,9 +629,24 @@ func TestClient_headerTimeoutWatchExempt(t *testing.T) {
 			ContentLength: int64(len(body)), Request: req}, nil
 	}
 	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
-	r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
-	if err != nil || r.Node.ModifiedIndex != 9 {
-		t.Fatalf("Watcher.Next = %v, %v, want the event after 100ms", r, err)
+	timers := useManualTimers(c)
+	type result struct {
+		r   *Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
+		done <- result{r, err}
+	}()
+	clusterWaitRequests(t, ft, 1)
+	// Whatever time passes now, no header timeout may end the watch.
+	assert.Equal(t, 0, timers.count(), "a watch started a header timer")
+	timers.fire()
+	close(release)
+	res := <-done
+	if res.err != nil || res.r.Node.ModifiedIndex != 9 {
+		t.Fatalf("Watcher.Next = %v, %v, want the event once the member answers", res.r, res.err)
 	}
 	if got := ft.hosts(); len(got) != 1 {
 		t.Errorf("watch sent %d requests (%v), want 1", len(got), got)
@@ -632,21 +655,41 @@ func TestClient_headerTimeoutWatchExempt(t *testing.T) {
 
 // TestClient_headerTimeoutSlowBody: only the wait for headers is bounded.
 func TestClient_headerTimeoutSlowBody(t *testing.T) {
+	pr, pw := io.Pipe()
+	reading := make(chan struct{})
 	ft := newFakeTransport()
 	ft.handler = func(req *http.Request) (*http.Response, error) {
-		pr, pw := io.Pipe()
-		go func() {
-			time.Sleep(60 * time.Millisecond)
-			pw.Write([]byte(clusterOKGetBody))
-			pw.Close()
-		}()
-		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: pr, ContentLength: -1, Request: req}, nil
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: &signalReader{Reader: pr, reading: reading},
+			ContentLength: -1, Request: req}, nil
 	}
 	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1)
+	timers := useManualTimers(c)
+	go func() {
+		<-reading
+		// The headers are in; past the header timeout, the body comes.
+		timers.fire()
+		pw.Write([]byte(clusterOKGetBody))
+		pw.Close()
+	}()
 	if r, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil || r.Node.Value != "bar" {
 		t.Errorf("Get with a slow body = %v, %v, want the value", r, err)
 	}
+	assert.Equal(t, 1, timers.count(), "header timers started")
 }
+
+// signalReader closes reading at its first Read.
+type signalReader struct {
+	io.Reader
+	reading chan struct{}
+	once    sync.Once
+}
+
+func (r *signalReader) Read(p []byte) (int, error) {
+	r.once.Do(func() { close(r.reading) })
+	return r.Reader.Read(p)
+}
+
+func (r *signalReader) Close() error { return nil }
 
 // clusterRedirectReply is a 307 to loc (no Location header when loc is "").
 func clusterRedirectReply(loc string) fakeReply {
@@ -1077,9 +1120,8 @@ func TestClient_retry(t *testing.T) {
 		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", "")).on(clusterHost(clusterEP2), fakeJSON(503, "", ""))
 		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{MaxAttempts: 4, InitialBackoff: 20 * time.Millisecond, MaxBackoff: time.Second}},
 			clusterEP1, clusterEP2)
-		start := time.Now()
+		pauses := recordPauses(c, nil)
 		_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
-		elapsed := time.Since(start)
 		var ce *ClusterError
 		if !errors.As(err, &ce) || len(ce.Errors) != 2 {
 			t.Errorf("Get = %v, want the last round's ClusterError", err)
@@ -1088,9 +1130,8 @@ func TestClient_retry(t *testing.T) {
 			t.Errorf("%d requests, want 4 rounds of 2", n)
 		}
 		// The pauses double: 20ms, 40ms, 80ms.
-		if elapsed < 140*time.Millisecond {
-			t.Errorf("4 rounds took %v, want at least the doubling backoffs 20+40+80ms", elapsed)
-		}
+		assert.Equal(t, []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}, *pauses,
+			"pauses between the 4 rounds")
 	})
 	t.Run("success_in_second_round", func(t *testing.T) {
 		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""), clusterOKGet()).on(clusterHost(clusterEP2), fakeJSON(500, "", ""))
@@ -1105,14 +1146,19 @@ func TestClient_retry(t *testing.T) {
 	t.Run("stops_at_context_end", func(t *testing.T) {
 		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""))
 		c := newFakeClient(t, ft, Config{Retry: &RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}, clusterEP1)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
-		defer cancel()
+		ctx := newTriggerCtx(t)
+		pauses := recordPauses(c, func(n int) {
+			if n == 3 {
+				ctx.end(context.DeadlineExceeded) // the deadline passes during the third pause
+			}
+		})
 		if _, err := NewKeysAPI(c).Get(ctx, "/foo", nil); err != context.DeadlineExceeded {
 			t.Errorf("Get = %v, want exactly context.DeadlineExceeded", err)
 		}
 		if n := len(ft.requests()); n < 2 {
 			t.Errorf("%d requests, want several rounds", n)
 		}
+		assert.Equal(t, []time.Duration{time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond}, *pauses, "pauses until the deadline")
 	})
 	t.Run("no_retry_without_policy", func(t *testing.T) {
 		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(503, "", ""))
@@ -1328,13 +1374,23 @@ func TestClient_oneShotWithCredentials(t *testing.T) {
 	}
 	ft = newFakeTransport().on(clusterHost(clusterEP1), fakeReply{block: true}).on(clusterHost(clusterEP2), clusterOKGet())
 	c = newFakeClient(t, ft, Config{Username: "u", Password: "p", HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
-	r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(func() context.Context {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
-		t.Cleanup(cancel)
-		return ctx
-	}())
-	if err != context.DeadlineExceeded {
-		t.Errorf("Watcher.Next with credentials = %v, %v, want to wait past the header timeout until the deadline", r, err)
+	timers := useManualTimers(c)
+	ctx := newTriggerCtx(t)
+	type result struct {
+		r   *Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(ctx)
+		done <- result{r, err}
+	}()
+	clusterWaitRequests(t, ft, 1)
+	assert.Equal(t, 0, timers.count(), "a watch with credentials started a header timer")
+	timers.fire()
+	ctx.end(context.DeadlineExceeded)
+	if res := <-done; res.err != context.DeadlineExceeded {
+		t.Errorf("Watcher.Next with credentials = %v, %v, want to wait past the header timeout until the deadline", res.r, res.err)
 	}
 }
 
@@ -1366,6 +1422,7 @@ func TestClient_redirectKeepsCallKind(t *testing.T) {
 		t.Errorf("redirected Create tried %v, want only the endpoint and its redirect", got)
 	}
 
+	release := make(chan struct{})
 	ft = newFakeTransport()
 	ft.handler = func(req *http.Request) (*http.Response, error) {
 		if req.URL.Host != "127.0.0.1:9" {
@@ -1373,7 +1430,7 @@ func TestClient_redirectKeepsCallKind(t *testing.T) {
 				Header: http.Header{"Location": {"http://127.0.0.1:9/v2/keys/foo?wait=true"}}}, nil
 		}
 		select {
-		case <-time.After(60 * time.Millisecond):
+		case <-release:
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
@@ -1382,7 +1439,21 @@ func TestClient_redirectKeepsCallKind(t *testing.T) {
 			ContentLength: int64(len(body)), Request: req}, nil
 	}
 	c = newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
-	if r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background()); err != nil || r.Node.ModifiedIndex != 9 {
-		t.Errorf("redirected Watcher.Next = %v, %v, want the event after 60ms", r, err)
+	timers := useManualTimers(c)
+	type result struct {
+		r   *Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
+		done <- result{r, err}
+	}()
+	clusterWaitRequests(t, ft, 2)
+	assert.Equal(t, 0, timers.count(), "a redirected watch started a header timer")
+	timers.fire()
+	close(release)
+	if res := <-done; res.err != nil || res.r.Node.ModifiedIndex != 9 {
+		t.Errorf("redirected Watcher.Next = %v, %v, want the event once the member answers", res.r, res.err)
 	}
 }

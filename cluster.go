@@ -43,7 +43,8 @@ type httpClusterClient struct {
 	checkRedirect CheckRedirectFunc
 	selectionMode EndpointSelectionMode
 	retry         *RetryPolicy
-	authHeader    []string // "Basic ..." value, computed once; nil without credentials
+	pause         func(ctx context.Context, d time.Duration) error // between Retry rounds; tests replace it
+	authHeader    []string                                         // "Basic ..." value, computed once; nil without credentials
 
 	state atomic.Pointer[endpointState]
 
@@ -137,14 +138,22 @@ func (c *httpClusterClient) Do(ctx context.Context, act httpAction) (*http.Respo
 		if err == nil || !errors.As(err, &ce) || (c.retry.MaxAttempts > 0 && attempt >= c.retry.MaxAttempts) {
 			return resp, body, err
 		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil, ctx.Err()
-		case <-t.C:
+		if err := c.pause(ctx, backoff); err != nil {
+			return nil, nil, err
 		}
 		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// pause waits d, or returns ctx.Err() when ctx ends first.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

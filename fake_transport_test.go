@@ -38,6 +38,10 @@ type fakeReply struct {
 	// bodyBlock makes the response body block on Read until the request's
 	// context ends: headers arrived, the body never does.
 	bodyBlock bool
+
+	// bodyReading, when not nil, is closed at the first Read of a
+	// bodyBlock body: the client has its headers and waits for the body.
+	bodyReading chan struct{}
 }
 
 // fakeRequest is what fakeTransport saw of one request.
@@ -170,7 +174,7 @@ func (f *fakeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.ContentLength = -1
 	}
 	if reply.bodyBlock {
-		body = &fakeBlockingBody{done: req.Context().Done()}
+		body = &fakeBlockingBody{done: req.Context().Done(), reading: reply.bodyReading}
 	}
 	resp.Body = f.track(body)
 	return resp, nil
@@ -198,12 +202,17 @@ func (b *fakeTrackedBody) Close() error {
 // context's, as real connections do, so the client must report ctx.Err()
 // itself.
 type fakeBlockingBody struct {
-	done <-chan struct{}
+	done    <-chan struct{}
+	reading chan struct{} // closed at the first Read; may be nil
+	once    sync.Once
 }
 
 var errFakeBodyAborted = errors.New("fake: read on closed connection")
 
 func (b *fakeBlockingBody) Read([]byte) (int, error) {
+	if b.reading != nil {
+		b.once.Do(func() { close(b.reading) })
+	}
 	<-b.done
 	return 0, errFakeBodyAborted
 }

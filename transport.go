@@ -29,8 +29,14 @@ type transport struct {
 
 	// afterFunc starts the header timer; tests replace it to fire the
 	// timeout at a moment of their choosing instead of after a duration.
-	afterFunc func(time.Duration, func()) *time.Timer
+	afterFunc func(time.Duration, func()) stopper
 }
+
+// stopper is the part of *time.Timer the header timeout uses: Stop
+// reports false once the timer has fired.
+type stopper interface{ Stop() bool }
+
+func realAfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }
 
 // send sends req and reads the answer. endpoint names the member in a
 // header-timeout error. Watches (kindWatch) are exempt from the header
@@ -41,7 +47,7 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 	}
 
 	reqCtx := ctx
-	var timer *time.Timer
+	var timer stopper
 	if t.headerTimeout > 0 && kind != kindWatch {
 		var cancel context.CancelFunc
 		reqCtx, cancel = context.WithCancel(ctx)

@@ -60,21 +60,18 @@ func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 	if err != nil || resp.Node.Value != "v" {
 		t.Fatalf("Get(/fault) with the pinned member frozen = %+v, %v; want v", resp, err)
 	}
-	// About one header timeout; the bound leaves room for a loaded machine
-	// yet stays far below the 10s deadline the call would otherwise use.
-	if took < headerTimeout || took > 3*time.Second {
-		t.Errorf("Get(/fault) took %v, want about %v", took, headerTimeout)
+	// At least one header timeout; which members were asked, not how
+	// long it took, shows that it was not more (a loaded machine may
+	// stretch any duration).
+	if took < headerTimeout {
+		t.Errorf("Get(/fault) took %v, less than the header timeout %v it had to wait out", took, headerTimeout)
 	}
 	if hosts := rec.take(); len(hosts) != 2 || hosts[0] != hostOf(t, frozen.ClientURL) {
 		t.Errorf("Get(/fault) went to %v, want the frozen %s, then another member", hosts, frozen.ClientURL)
 	}
 	for i := range 3 {
-		start := time.Now()
 		if _, err := kapi.Get(ctxFor(t, 10*time.Second), "/fault", nil); err != nil {
 			t.Fatalf("Get(/fault) #%d after failover = %v", i, err)
-		}
-		if took := time.Since(start); took >= headerTimeout {
-			t.Errorf("Get(/fault) #%d after failover took %v, want no header timeout again", i, took)
 		}
 		if hosts := rec.take(); len(hosts) != 1 || hosts[0] == hostOf(t, frozen.ClientURL) {
 			t.Errorf("Get(/fault) #%d after failover went to %v, want one request to a live member", i, hosts)
@@ -107,8 +104,8 @@ func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
 	if err != context.DeadlineExceeded {
 		t.Fatalf("Get(/fault) with the pinned member frozen %s = %+v, %v after %v via %v; want exactly context.DeadlineExceeded", frozen.ClientURL, resp, err, took, rec.take())
 	}
-	if took < deadline || took > deadline+2*time.Second {
-		t.Errorf("Get(/fault) returned after %v, want at its %v deadline", took, deadline)
+	if took < deadline {
+		t.Errorf("Get(/fault) returned after %v, before its %v deadline", took, deadline)
 	}
 	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, frozen.ClientURL) {
 		t.Errorf("Get(/fault) went to %v, want only the frozen %s", hosts, frozen.ClientURL)

@@ -38,21 +38,52 @@ func TestMain(m *testing.M) {
 type recorder struct {
 	*http.Transport
 
-	mu    sync.Mutex // guards hosts
-	hosts []string
+	mu       sync.Mutex // guards hosts, answered
+	hosts    []string
+	answered int           // requests since the last take whose response headers arrived
+	changed  chan struct{} // gets a token whenever answered grows
 }
 
 func newRecorder(t testing.TB) *recorder {
 	tr := client.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return &recorder{Transport: tr}
+	return &recorder{Transport: tr, changed: make(chan struct{}, 1)}
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.mu.Lock()
 	r.hosts = append(r.hosts, req.URL.Host)
 	r.mu.Unlock()
-	return r.Transport.RoundTrip(req)
+	resp, err := r.Transport.RoundTrip(req)
+	if err == nil {
+		r.mu.Lock()
+		r.answered++
+		r.mu.Unlock()
+		select {
+		case r.changed <- struct{}{}:
+		default:
+		}
+	}
+	return resp, err
+}
+
+// waitAnswered blocks until n requests sent since the last take have had
+// their response headers, or ctx ends.
+func (r *recorder) waitAnswered(ctx context.Context, t testing.TB, n int) {
+	t.Helper()
+	for {
+		r.mu.Lock()
+		got := r.answered
+		r.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-r.changed:
+		case <-ctx.Done():
+			t.Fatalf("%d requests had their headers, want %d: %v", got, n, ctx.Err())
+		}
+	}
 }
 
 // take returns the hosts recorded since the last take, in order.
@@ -61,6 +92,7 @@ func (r *recorder) take() []string {
 	defer r.mu.Unlock()
 	h := r.hosts
 	r.hosts = nil
+	r.answered = 0
 	return h
 }
 

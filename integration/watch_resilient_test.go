@@ -197,16 +197,9 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 		plainCh <- result{ev, err, time.Now()}
 	}()
 
-	// Let both polls reach the member and get their headers, then freeze
-	// it mid-poll.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(recordedHosts(rec)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the resilient watcher sent no poll within 10s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond)
+	// Let the resilient watcher's poll reach the member and get its
+	// headers, then freeze the member mid-poll.
+	rec.waitAnswered(ctx, t, 1)
 	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, frozen.ClientURL) {
 		t.Fatalf("first poll went to %v, want %s", hosts, frozen.ClientURL)
 	}
@@ -230,17 +223,14 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 	wrote := time.Now()
 	t.Logf("wrote v1 at index %d, %v after the freeze", r1.Node.ModifiedIndex, wrote.Sub(frozenAt))
 
-	// The stall is noticed MaxPollTime after the poll began (before the
-	// freeze); the event is then served at once, or as soon as it exists.
-	bound := frozenAt.Add(maxPoll)
-	if wrote.After(bound) {
-		bound = wrote
-	}
-	const slack = 3 * time.Second
+	// The stall is noticed MaxPollTime after the poll began; the event is
+	// then served from another member. Only the order is checked: the
+	// event comes, and not from the frozen member; the test's context
+	// bounds a watcher that never delivers.
 	var got result
 	select {
 	case got = <-resCh:
-	case <-time.After(time.Until(bound) + slack):
+	case <-ctx.Done():
 		t.Fatalf("resilient watcher delivered nothing %v after the freeze (MaxPollTime %v)", time.Since(frozenAt), maxPoll)
 	}
 	if got.err != nil || got.ev.Node.Value != "v1" || got.ev.Node.ModifiedIndex != r1.Node.ModifiedIndex {
@@ -262,11 +252,4 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 	if p := <-plainCh; !errors.Is(p.err, context.Canceled) {
 		t.Errorf("plain Next after cancel = %v, want context.Canceled", p.err)
 	}
-}
-
-// recordedHosts returns the hosts r recorded so far without taking them.
-func recordedHosts(r *recorder) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.hosts...)
 }
