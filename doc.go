@@ -38,6 +38,16 @@ AuthUserAPI, AuthRoleAPI) are safe for concurrent use by many goroutines.
 Calls read the endpoint list without taking a lock; SetEndpoints and Sync
 replace it atomically. A Watcher is meant for one goroutine at a time.
 
+# How the package is built
+
+Every API call is an action: a plain value holding the method, path, query,
+body and the call's kind (may be repeated elsewhere, one member only, or a
+watch). The cluster client turns an action into a request for each member
+and each redirect hop itself, and decides in one place what headers a
+request carries; below it, one function sends one request. Every error type
+and the decoding of every refusal live together. ARCHITECTURE.md in the
+repository draws the layers and the path of one call.
+
 # How a call picks a member
 
 The client shuffles its endpoints once (at New, SetEndpoints and a Sync that
@@ -127,6 +137,10 @@ were added but have not started yet have none).
     auth API refuses an empty user or role name ("", ".", "..", or one
     with a "/") before sending anything, because the path it would make
     addresses the whole list or another resource instead of that user.
+  - An endpoint is a base URL: its path is kept in front of every request
+    path, but a query string on it is not sent (each call has its own).
+  - StatusError keeps the unexpected answer's body (StatusError.Body) for
+    a closer look; its text stays "unexpected status code N".
   - Decoded strings of a keys Response share one buffer with the response
     body they came from, so keeping one string keeps that buffer alive.
   - A watcher's first request after an empty long-poll answer starts
