@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // refusedEndpoint returns the URL of a loopback port that was just free:
@@ -294,4 +297,17 @@ func TestClusterError_IsErrClusterUnavailable(t *testing.T) {
 	if errors.Is(errors.New("other"), ErrClusterUnavailable) {
 		t.Error("errors.Is(unrelated, ErrClusterUnavailable) = true, want false")
 	}
+}
+
+// TestStatusError_keepsBody: an unexpected status keeps the answer's body
+// for the caller, while the error's text stays what it always was.
+func TestStatusError_keepsBody(t *testing.T) {
+	ft := newFakeTransport().on("127.0.0.1:1", fakeJSON(http.StatusTeapot, `{"why":"short and stout"}`, ""))
+	c := newFakeClient(t, ft, Config{}, "http://127.0.0.1:1")
+	_, err := NewMembersAPI(c).List(context.Background())
+	var se *StatusError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, http.StatusTeapot, se.Code)
+	assert.Equal(t, `{"why":"short and stout"}`, string(se.Body))
+	assert.EqualError(t, err, "unexpected status code 418")
 }
