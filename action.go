@@ -7,6 +7,8 @@ package client
 // every endpoint and every redirect hop itself.
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"strconv"
@@ -31,9 +33,9 @@ const (
 	kindWatch
 )
 
-// httpAction is one call, as a value: the cluster client derives each
+// action is one call, as a value: the cluster client derives each
 // request from it and never calls back into the API that made it.
-type httpAction struct {
+type action struct {
 	method string
 
 	// The request path is the endpoint's own path, then prefix, then
@@ -49,11 +51,74 @@ type httpAction struct {
 	body        string
 	contentType string // "" sends no Content-Type
 	kind        callKind
+
+	// foreign, when set, is a caller's own httpAction passed to
+	// Client.Do; the fields above are then unused.
+	foreign httpAction
+}
+
+// HTTPRequest builds a's request for endpoint ep, without credentials. It
+// makes an action an httpAction; the cluster client itself builds requests
+// through newRequest, which adds the credentials where they may go.
+func (a *action) HTTPRequest(ep url.URL) *http.Request {
+	return a.request(a.url(&ep), nil)
+}
+
+// request builds a's request for u with auth as its Authorization header
+// (none when nil).
+func (a *action) request(u *url.URL, auth []string) *http.Request {
+	header := make(http.Header, 2)
+	if a.contentType != "" {
+		header["Content-Type"] = contentTypeValue(a.contentType)
+	}
+	if auth != nil {
+		header["Authorization"] = auth
+	}
+	req := &http.Request{
+		Method:     a.method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     header,
+		Host:       u.Host,
+	}
+	if body := a.body; body != "" {
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(body)), nil
+		}
+	}
+	return req
+}
+
+const (
+	formContentType = "application/x-www-form-urlencoded"
+	jsonContentType = "application/json"
+)
+
+var (
+	formContentTypeValue = []string{formContentType}
+	jsonContentTypeValue = []string{jsonContentType}
+)
+
+// contentTypeValue returns a shared header value for the content types
+// the APIs send, so a request allocates none.
+func contentTypeValue(ct string) []string {
+	switch ct {
+	case formContentType:
+		return formContentTypeValue
+	case jsonContentType:
+		return jsonContentTypeValue
+	default:
+		return []string{ct}
+	}
 }
 
 // url returns the URL of a's request to endpoint ep. The endpoint's own
 // query, if any, is replaced by the action's.
-func (a *httpAction) url(ep *url.URL) *url.URL {
+func (a *action) url(ep *url.URL) *url.URL {
 	u := new(url.URL)
 	*u = *ep
 	u.Path = a.path(ep.Path)
@@ -63,7 +128,7 @@ func (a *httpAction) url(ep *url.URL) *url.URL {
 }
 
 // path returns the request path of a below an endpoint path.
-func (a *httpAction) path(epPath string) string {
+func (a *action) path(epPath string) string {
 	if a.keepSlash {
 		return keyPath(epPath, a.prefix, a.name)
 	}

@@ -56,8 +56,8 @@ func (a *httpAuthAPI) Disable(ctx context.Context) error {
 // name) with what = "enable", "users" or "roles", no name for the list
 // calls and enable, and an optional JSON body. etcd's auth endpoints are
 // always sent a JSON content type.
-func authAction(method, what, name, body string) httpAction {
-	return httpAction{
+func authAction(method, what, name, body string) *action {
+	return &action{
 		method:      method,
 		prefix:      authPrefix + "/" + what,
 		name:        name,
@@ -68,15 +68,15 @@ func authAction(method, what, name, body string) httpAction {
 
 // authCall checks a user or role name and builds the action for it, with
 // body marshalled as JSON unless it is nil.
-func authCall(kind, method, name string, body any) (httpAction, error) {
+func authCall(kind, method, name string, body any) (*action, error) {
 	if err := checkAuthName(kind, name); err != nil {
-		return httpAction{}, err
+		return nil, err
 	}
 	var js string
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return httpAction{}, err
+			return nil, err
 		}
 		js = string(b)
 	}
@@ -94,7 +94,7 @@ func checkAuthName(kind, name string) error {
 
 // doAuth sends act and returns the body of an answer with one of the
 // wanted statuses; any other answer becomes an error by decodeAuthRefusal.
-func doAuth(ctx context.Context, c httpClient, act httpAction, want ...int) ([]byte, error) {
+func doAuth(ctx context.Context, c httpClient, act *action, want ...int) ([]byte, error) {
 	resp, body, err := c.Do(ctx, act)
 	if err != nil {
 		return nil, err

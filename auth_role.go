@@ -147,7 +147,7 @@ func (r *httpAuthRoleAPI) ListRoles(ctx context.Context) ([]string, error) {
 	return decodeNameList(body, "roles", "role")
 }
 
-func (r *httpAuthRoleAPI) roleCall(ctx context.Context, act httpAction) (*Role, error) {
+func (r *httpAuthRoleAPI) roleCall(ctx context.Context, act *action) (*Role, error) {
 	body, err := doAuth(ctx, r.client, act, http.StatusOK)
 	if err != nil {
 		return nil, err

@@ -148,7 +148,7 @@ func (u *httpAuthUserAPI) ListUsers(ctx context.Context) ([]string, error) {
 	return decodeNameList(body, "users", "user")
 }
 
-func (u *httpAuthUserAPI) userCall(ctx context.Context, act httpAction) (*User, error) {
+func (u *httpAuthUserAPI) userCall(ctx context.Context, act *action) (*User, error) {
 	body, err := doAuth(ctx, u.client, act, http.StatusOK)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/seed26e043ee/client/version"
@@ -169,6 +170,15 @@ type httpClient interface {
 	Do(context.Context, httpAction) (*http.Response, []byte, error)
 }
 
+// httpAction is what Client.Do accepts, kept as the original declared it,
+// so the Client interface is unchanged. The package's own calls are
+// *action values, which the cluster client reads directly; any other
+// httpAction is asked for its request once per endpoint, as the original
+// did, and is treated as a call that may be repeated on another member.
+type httpAction interface {
+	HTTPRequest(url.URL) *http.Request
+}
+
 // New returns a Client for the endpoints of cfg. It fails with
 // ErrNoEndpoints when there are none and with the *url.Error of the first
 // endpoint that does not parse. New sends nothing.
@@ -205,7 +215,7 @@ func New(cfg Config) (Client, error) {
 }
 
 func (c *httpClusterClient) GetVersion(ctx context.Context) (*version.Versions, error) {
-	resp, body, err := c.Do(ctx, httpAction{method: http.MethodGet, prefix: "/version"})
+	resp, body, err := c.Do(ctx, &action{method: http.MethodGet, prefix: "/version"})
 	if err != nil {
 		return nil, err
 	}

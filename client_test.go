@@ -1207,9 +1207,14 @@ func TestClient_maxResponseBytes(t *testing.T) {
 	}
 }
 
+// clusterNilAction is a caller's own httpAction that builds no request.
+type clusterNilAction struct{}
+
+func (clusterNilAction) HTTPRequest(url.URL) *http.Request { return nil }
+
 func TestClient_noRequest(t *testing.T) {
 	c := newFakeClient(t, newFakeTransport(), Config{}, clusterEP1)
-	if _, _, err := c.Do(context.Background(), httpAction{}); !errors.Is(err, ErrNoRequest) {
+	if _, _, err := c.Do(context.Background(), clusterNilAction{}); !errors.Is(err, ErrNoRequest) {
 		t.Errorf("Do(nil request) = %v, want ErrNoRequest", err)
 	}
 }

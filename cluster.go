@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -116,12 +115,18 @@ func (c *httpClusterClient) shuffle(urls []url.URL) {
 
 // Do sends act to the cluster: a round over the endpoints, and more
 // rounds under Config.Retry for calls that may be repeated.
-func (c *httpClusterClient) Do(ctx context.Context, act httpAction) (*http.Response, []byte, error) {
-	if act.method == "" {
+func (c *httpClusterClient) Do(ctx context.Context, ha httpAction) (*http.Response, []byte, error) {
+	act, ok := ha.(*action)
+	switch {
+	case ha == nil || (ok && act == nil):
+		return nil, nil, ErrNoRequest
+	case !ok:
+		act = &action{foreign: ha}
+	case act.method == "":
 		return nil, nil, ErrNoRequest
 	}
 	if c.retry == nil || act.kind == kindOneShot {
-		return c.round(ctx, &act)
+		return c.round(ctx, act)
 	}
 
 	backoff := c.retry.InitialBackoff
@@ -133,7 +138,7 @@ func (c *httpClusterClient) Do(ctx context.Context, act httpAction) (*http.Respo
 		maxBackoff = time.Second
 	}
 	for attempt := 1; ; attempt++ {
-		resp, body, err := c.round(ctx, &act)
+		resp, body, err := c.round(ctx, act)
 		var ce *ClusterError
 		if err == nil || !errors.As(err, &ce) || (c.retry.MaxAttempts > 0 && attempt >= c.retry.MaxAttempts) {
 			return resp, body, err
@@ -158,7 +163,7 @@ func pause(ctx context.Context, d time.Duration) error {
 }
 
 // round walks the endpoints once, starting at the pinned one.
-func (c *httpClusterClient) round(ctx context.Context, act *httpAction) (*http.Response, []byte, error) {
+func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Response, []byte, error) {
 	st := c.state.Load()
 	n := len(st.urls)
 	if n == 0 {
@@ -211,8 +216,8 @@ func memberServerError(ep string, code int) error {
 }
 
 // sendTo sends act to endpoint i of st and follows its redirects.
-func (c *httpClusterClient) sendTo(ctx context.Context, act *httpAction, st *endpointState, i int) (*http.Response, []byte, error) {
-	target := act.url(&st.urls[i])
+func (c *httpClusterClient) sendTo(ctx context.Context, act *action, st *endpointState, i int) (*http.Response, []byte, error) {
+	var target *url.URL // nil: the endpoint itself; else a redirect's location
 	creds := true
 	for hop := 0; hop < maxRedirectHops; hop++ {
 		if hop > 0 {
@@ -220,7 +225,10 @@ func (c *httpClusterClient) sendTo(ctx context.Context, act *httpAction, st *end
 				return nil, nil, err
 			}
 		}
-		req := c.newRequest(act, target, creds)
+		req := c.newRequest(act, &st.urls[i], target, creds)
+		if req == nil {
+			return nil, nil, ErrNoRequest
+		}
 		resp, body, err := c.transport.send(ctx, req, st.strs[i], act.kind)
 		if err != nil {
 			return nil, nil, err
@@ -240,7 +248,7 @@ func (c *httpClusterClient) sendTo(ctx context.Context, act *httpAction, st *end
 		}
 		// A relative Location is resolved against the URL that answered
 		// it, as browsers and net/http do.
-		target = target.ResolveReference(loc)
+		target = req.URL.ResolveReference(loc)
 		// As in net/http, credentials once dropped in a chain of
 		// redirects stay dropped, even if a later hop comes back.
 		creds = creds && credentialsMayFollow(st.hosts, target)
@@ -248,58 +256,41 @@ func (c *httpClusterClient) sendTo(ctx context.Context, act *httpAction, st *end
 	return nil, nil, fmt.Errorf("%w (more than %d)", ErrTooManyRedirects, maxRedirectHops)
 }
 
-// newRequest builds the request of act for u, whether u is an endpoint or
-// a redirect's location. It is the one place that decides what a request
-// carries besides its body: the action's content type, and the
-// credentials when creds says they may go to u.
-func (c *httpClusterClient) newRequest(act *httpAction, u *url.URL, creds bool) *http.Request {
-	header := make(http.Header, 2)
-	if act.contentType != "" {
-		header["Content-Type"] = contentTypeValue(act.contentType)
+// newRequest builds the request of act for endpoint ep, or for target
+// when a redirect named one. It is the one place that decides what a
+// request carries besides its body: the action's content type, and the
+// credentials when creds says they may go where the request goes. It
+// returns nil when a foreign action builds no request.
+func (c *httpClusterClient) newRequest(act *action, ep, target *url.URL, creds bool) *http.Request {
+	var auth []string
+	if creds {
+		auth = c.authHeader
 	}
-	if creds && c.authHeader != nil {
-		header["Authorization"] = c.authHeader
-	}
-	req := &http.Request{
-		Method:     act.method,
-		URL:        u,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     header,
-		Host:       u.Host,
-	}
-	if body := act.body; body != "" {
-		req.ContentLength = int64(len(body))
-		req.Body = io.NopCloser(strings.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) {
-			return io.NopCloser(strings.NewReader(body)), nil
+	if act.foreign == nil {
+		if target == nil {
+			target = act.url(ep)
 		}
+		return act.request(target, auth)
+	}
+	// A caller's own httpAction builds its request for the endpoint, as
+	// the original asked of every action; a redirect only moves it.
+	req := act.foreign.HTTPRequest(*ep)
+	if req == nil {
+		return nil
+	}
+	if target != nil {
+		req.URL = target
+		req.Host = target.Host
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header, 1)
+	}
+	if auth != nil {
+		req.Header["Authorization"] = auth
+	} else {
+		delete(req.Header, "Authorization")
 	}
 	return req
-}
-
-const (
-	formContentType = "application/x-www-form-urlencoded"
-	jsonContentType = "application/json"
-)
-
-var (
-	formContentTypeValue = []string{formContentType}
-	jsonContentTypeValue = []string{jsonContentType}
-)
-
-// contentTypeValue returns a shared header value for the content types
-// the APIs send, so a request allocates none.
-func contentTypeValue(ct string) []string {
-	switch ct {
-	case formContentType:
-		return formContentTypeValue
-	case jsonContentType:
-		return jsonContentTypeValue
-	default:
-		return []string{ct}
-	}
 }
 
 // credentialsMayFollow is net/http's rule for sensitive headers on a

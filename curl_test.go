@@ -135,8 +135,8 @@ func (s *curlServer) client(t *testing.T) Client {
 
 // curlFormAction posts a fixed form body, which no API of the package
 // sends with a password in it, to check the form redaction end to end.
-func curlFormAction(form string) httpAction {
-	return httpAction{method: http.MethodPost, prefix: "/v2/form", body: form, contentType: formContentType}
+func curlFormAction(form string) *action {
+	return &action{method: http.MethodPost, prefix: "/v2/form", body: form, contentType: formContentType}
 }
 
 func TestEnablecURLDebug_output(t *testing.T) {

@@ -285,7 +285,7 @@ func FuzzEndpoints(f *testing.F) {
 		for _, s := range list {
 			u, _ := url.Parse(s)
 			checkKeyPath(t, u.Path, prefix, key)
-			for _, act := range []httpAction{
+			for _, act := range []*action{
 				getAction(prefix, key, GetOptions{}),
 				waitAction(prefix, key, 7, false),
 				setAction(prefix, key, key, SetOptions{}),

@@ -282,7 +282,7 @@ type httpKeysAPI struct {
 	prefix string
 }
 
-func (k *httpKeysAPI) do(ctx context.Context, act httpAction) (*Response, error) {
+func (k *httpKeysAPI) do(ctx context.Context, act *action) (*Response, error) {
 	resp, body, err := k.client.Do(ctx, act)
 	if err != nil {
 		return nil, err
@@ -397,22 +397,22 @@ var getQueries = func() (q [8]string) {
 	return q
 }()
 
-func getAction(prefix, key string, opts GetOptions) httpAction {
-	return httpAction{
+func getAction(prefix, key string, opts GetOptions) *action {
+	return &action{
 		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
 		query: getQueries[b2i(opts.Quorum)<<2|b2i(opts.Recursive)<<1|b2i(opts.Sort)],
 	}
 }
 
-func waitAction(prefix, key string, waitIndex uint64, recursive bool) httpAction {
-	return httpAction{
+func waitAction(prefix, key string, waitIndex uint64, recursive bool) *action {
+	return &action{
 		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
 		query: "recursive=" + strconv.FormatBool(recursive) + "&wait=true&waitIndex=" + uitoa(waitIndex),
 		kind:  kindWatch,
 	}
 }
 
-func setAction(prefix, key, value string, opts SetOptions) httpAction {
+func setAction(prefix, key, value string, opts SetOptions) *action {
 	// Query parameters in the order url.Values.Encode would sort them.
 	var q pairs
 	if opts.Dir {
@@ -446,25 +446,25 @@ func setAction(prefix, key, value string, opts SetOptions) httpAction {
 	if opts.PrevExist == PrevNoExist {
 		kind = kindOneShot
 	}
-	return httpAction{
+	return &action{
 		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true,
 		query: q.String(), body: form.String(), contentType: formContentType, kind: kind,
 	}
 }
 
-func createInOrderAction(prefix, dir, value string, ttl time.Duration) httpAction {
+func createInOrderAction(prefix, dir, value string, ttl time.Duration) *action {
 	form := ""
 	if ttl > 0 {
 		form = "ttl=" + strconv.FormatInt(int64(ttl/time.Second), 10) + "&"
 	}
 	form += "value=" + url.QueryEscape(value)
-	return httpAction{
+	return &action{
 		method: http.MethodPost, prefix: prefix, name: dir, keepSlash: true,
 		body: form, contentType: formContentType,
 	}
 }
 
-func deleteAction(prefix, key string, opts DeleteOptions) httpAction {
+func deleteAction(prefix, key string, opts DeleteOptions) *action {
 	var q pairs
 	if opts.Dir {
 		q.add("dir", "true")
@@ -478,7 +478,7 @@ func deleteAction(prefix, key string, opts DeleteOptions) httpAction {
 	if opts.Recursive {
 		q.add("recursive", "true")
 	}
-	return httpAction{
+	return &action{
 		method: http.MethodDelete, prefix: prefix, name: key, keepSlash: true,
 		query: q.String(), contentType: formContentType, kind: kindOneShot,
 	}

@@ -160,8 +160,8 @@ func leaderMember(ctx context.Context, c httpClient) (*Member, error) {
 // membersAction is every members call: path.Join(ep.Path, "/v2/members",
 // id), where the id may be "leader" or empty, and peerURLs as the JSON
 // body when there are any.
-func membersAction(method, id string, peerURLs []string) httpAction {
-	act := httpAction{method: method, prefix: defaultV2MembersPrefix, name: id}
+func membersAction(method, id string, peerURLs []string) *action {
+	act := &action{method: method, prefix: defaultV2MembersPrefix, name: id}
 	if peerURLs != nil {
 		body, _ := json.Marshal(struct {
 			PeerURLs []string `json:"peerURLs"`

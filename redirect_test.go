@@ -437,8 +437,8 @@ func TestCURL_neverShowsPasswords(t *testing.T) {
 		t.Fatalf("Get = %v", err)
 	}
 	// A form body with a password field, as a proxy API might take.
-	form := httpAction{method: http.MethodPost, prefix: "/login", body: "user=alice&password=hunter2&x=1", contentType: formContentType}
-	req := (&httpClusterClient{}).newRequest(&form, redirectTestURL(t, srv.URL+"/login"), false)
+	form := &action{method: http.MethodPost, prefix: "/login", body: "user=alice&password=hunter2&x=1", contentType: formContentType}
+	req := (&httpClusterClient{}).newRequest(form, redirectTestURL(t, srv.URL), nil, false)
 	if err := printcURL(req); err != nil {
 		t.Fatalf("printcURL = %v", err)
 	}

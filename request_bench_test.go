@@ -23,34 +23,34 @@ func BenchmarkRequestBuild(b *testing.B) {
 	c := &httpClusterClient{}
 	benches := []struct {
 		name string
-		act  func() httpAction
+		act  func() *action
 	}{
-		{"Get", func() httpAction { return getAction(defaultV2KeysPrefix, "/foo", GetOptions{}) }},
-		{"GetRecursiveSortedQuorum", func() httpAction {
+		{"Get", func() *action { return getAction(defaultV2KeysPrefix, "/foo", GetOptions{}) }},
+		{"GetRecursiveSortedQuorum", func() *action {
 			return getAction(defaultV2KeysPrefix, "/dir/", GetOptions{Recursive: true, Sort: true, Quorum: true})
 		}},
-		{"Set", func() httpAction { return setAction(defaultV2KeysPrefix, "/foo", "bar", SetOptions{}) }},
-		{"SetWithOptions", func() httpAction {
+		{"Set", func() *action { return setAction(defaultV2KeysPrefix, "/foo", "bar", SetOptions{}) }},
+		{"SetWithOptions", func() *action {
 			return setAction(defaultV2KeysPrefix, "/foo", "a value & more",
 				SetOptions{PrevValue: "old value", PrevIndex: 12345, PrevExist: PrevExist, TTL: 30 * time.Second})
 		}},
-		{"Create", func() httpAction {
+		{"Create", func() *action {
 			return setAction(defaultV2KeysPrefix, "/foo", "bar", SetOptions{PrevExist: PrevNoExist})
 		}},
-		{"Delete", func() httpAction {
+		{"Delete", func() *action {
 			return deleteAction(defaultV2KeysPrefix, "/foo", DeleteOptions{PrevIndex: 7, Recursive: true})
 		}},
-		{"Watch", func() httpAction { return waitAction(defaultV2KeysPrefix, "/foo", 1234567, true) }},
-		{"CreateInOrder", func() httpAction { return createInOrderAction(defaultV2KeysPrefix, "/queue", "job", time.Minute) }},
-		{"MembersList", func() httpAction { return membersAction(http.MethodGet, "", nil) }},
-		{"MembersAdd", func() httpAction { return membersAction(http.MethodPost, "", []string{"http://127.0.0.1:2380"}) }},
+		{"Watch", func() *action { return waitAction(defaultV2KeysPrefix, "/foo", 1234567, true) }},
+		{"CreateInOrder", func() *action { return createInOrderAction(defaultV2KeysPrefix, "/queue", "job", time.Minute) }},
+		{"MembersList", func() *action { return membersAction(http.MethodGet, "", nil) }},
+		{"MembersAdd", func() *action { return membersAction(http.MethodPost, "", []string{"http://127.0.0.1:2380"}) }},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				act := bb.act()
-				if req := c.newRequest(&act, act.url(&ep), true); req == nil {
+				if req := c.newRequest(act, &ep, nil, true); req == nil {
 					b.Fatalf("%s: newRequest(%v) = nil", bb.name, ep)
 				}
 			}
