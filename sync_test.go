@@ -49,7 +49,7 @@ type syncFakeCluster struct {
 func newSyncFakeCluster(advertised []string, up ...string) *syncFakeCluster {
 	f := &syncFakeCluster{advertised: advertised, up: make(map[string]bool)}
 	for _, ep := range up {
-		f.up[clusterHost(strings.TrimPrefix(ep, "http://"))] = true
+		f.up[clusterHost(ep)] = true
 	}
 	return f
 }
@@ -302,7 +302,7 @@ func TestSync_SetEndpointsDuringProbeWins(t *testing.T) {
 	var c *httpClusterClient
 	var once sync.Once
 	f.onProbe = func(req *http.Request) (*http.Response, error) {
-		once.Do(func() { require.NoError(t, c.SetEndpoints([]string{clusterEP4})) })
+		once.Do(func() { assert.NoError(t, c.SetEndpoints([]string{clusterEP4})) })
 		body := `{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}`
 		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: req}, nil
 	}
