@@ -142,7 +142,10 @@ var DefaultCheckRedirect CheckRedirectFunc = func(via int) error {
 // concurrent use by many goroutines, and so is every API built on it.
 type Client interface {
 	// Sync replaces the endpoint list with the client URLs the cluster's
-	// members report.
+	// members report, provided at least one of them answers this client;
+	// when none does (NAT, tunnels, load balancers), it keeps the list and
+	// returns nil. The package docs ("How a call picks a member") give the
+	// rule.
 	Sync(context.Context) error
 
 	// AutoSync calls Sync now and then every interval, until Sync fails

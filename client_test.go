@@ -974,7 +974,8 @@ func TestClient_Sync(t *testing.T) {
 	})
 	t.Run("members_without_client_urls_skipped", func(t *testing.T) {
 		ft := newFakeTransport().on(clusterHost(clusterEP1), fakeJSON(200,
-			`{"members":[{"id":"a","clientURLs":["`+clusterEP2+`"]},{"id":"b","peerURLs":["http://127.0.0.1:7"]},{"id":"c","clientURLs":null}]}`, ""))
+			`{"members":[{"id":"a","clientURLs":["`+clusterEP2+`"]},{"id":"b","peerURLs":["http://127.0.0.1:7"]},{"id":"c","clientURLs":null}]}`, "")).
+			on(clusterHost(clusterEP2), fakeFixtureReply(t, "version")) // the advertised member answers Sync's probe
 		c := newFakeClient(t, ft, Config{}, clusterEP1)
 		if err := c.Sync(context.Background()); err != nil {
 			t.Fatalf("Sync = %v", err)

@@ -49,6 +49,8 @@ type httpClusterClient struct {
 
 	mu   sync.Mutex // guards rand and serialises replacements of state
 	rand *rand.Rand
+
+	syncPoint // sync.go: the observer of Sync's decisions, its probe bound
 }
 
 // endpointState is one endpoint list. Only pinned changes after creation.

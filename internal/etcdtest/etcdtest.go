@@ -117,6 +117,13 @@ type Options struct {
 	// ExtraArgs are appended to every member's command line, for example
 	// "--strict-reconfig-check=false".
 	ExtraArgs []string
+
+	// AdvertiseClientURL, when set, returns the client URL a member
+	// advertises (--advertise-client-urls), given the one it listens on,
+	// which stays its ClientURL: what a client behind NAT, a tunnel or a
+	// load balancer sees. Leader finds members by the URL they advertise,
+	// so it does not work with this option.
+	AdvertiseClientURL func(listenURL string) string
 }
 
 // Cluster is a set of etcd members started by Start. Its methods are safe for
@@ -126,8 +133,9 @@ type Cluster struct {
 	// included. A member stays here after it is killed or removed.
 	Members []*Member
 
-	bin   string
-	extra []string
+	bin       string
+	extra     []string
+	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
 
 	mu sync.Mutex // guards Members appends after Start
 }
@@ -162,6 +170,9 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 	c := &Cluster{bin: Binary(t)}
 	for _, o := range opts {
 		c.extra = append(c.extra, o.ExtraArgs...)
+		if o.AdvertiseClientURL != nil {
+			c.advertise = o.AdvertiseClientURL
+		}
 	}
 	var lastErr error
 	for attempt := 0; attempt < startAttempts; attempt++ {
@@ -243,12 +254,16 @@ func (c *Cluster) newMember(t testing.TB, name string, clientPort, peerPort int)
 }
 
 func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []string {
+	advertised := m.ClientURL
+	if c.advertise != nil {
+		advertised = c.advertise(m.ClientURL)
+	}
 	args := []string{
 		c.bin,
 		"--name", m.Name,
 		"--data-dir", m.DataDir,
 		"--listen-client-urls", m.ClientURL,
-		"--advertise-client-urls", m.ClientURL,
+		"--advertise-client-urls", advertised,
 		"--listen-peer-urls", m.PeerURL,
 		"--initial-advertise-peer-urls", m.PeerURL,
 		"--initial-cluster", initialCluster,
