@@ -7,7 +7,6 @@ package clienttest
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -161,15 +160,6 @@ func (m *Member) passFaults(w http.ResponseWriter, r *http.Request) bool {
 	}
 	writeMessage(w, status, http.StatusText(status))
 	return false
-}
-
-func writeStoreErrorStatus(w http.ResponseWriter, e *storeError, status int) {
-	h := w.Header()
-	h.Add("X-Etcd-Index", strconv.FormatUint(e.Index, 10))
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(e)
-	w.Write(append(b, '\n'))
 }
 
 // withFaults runs h, cutting its answer short when the member drops
