@@ -123,11 +123,25 @@ func (m *Member) liftLocked() {
 // waitWhile blocks while held reports true, or until ctx or the server
 // ends; it tells whether the wait ended because held turned false.
 func (m *Member) waitWhile(ctx context.Context, held func() bool) bool {
+	counted := false
+	defer func() {
+		if counted {
+			m.mu.Lock()
+			m.waiting--
+			m.waitChanged.changed()
+			m.mu.Unlock()
+		}
+	}()
 	for {
 		m.mu.Lock()
 		if !held() {
 			m.mu.Unlock()
 			return true
+		}
+		if !counted {
+			counted = true
+			m.waiting++
+			m.waitChanged.changed()
 		}
 		ch := m.faultChanged
 		m.mu.Unlock()
@@ -137,6 +151,26 @@ func (m *Member) waitWhile(ctx context.Context, held func() bool) bool {
 			return false
 		case <-m.srv.done:
 			return false
+		}
+	}
+}
+
+// waitHeld blocks until exactly n requests or connections are held by
+// Hang or Freeze, or ctx ends. The package's tests use it to act once a
+// request has reached the member, instead of sleeping.
+func (m *Member) waitHeld(ctx context.Context, n int) error {
+	for {
+		m.mu.Lock()
+		have := m.waiting
+		ch := m.waitChanged.wait()
+		m.mu.Unlock()
+		if have == n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%d requests held by %s, want %d: %w", have, m.name, n, ctx.Err())
 		}
 	}
 }

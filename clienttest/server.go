@@ -342,6 +342,8 @@ type Member struct {
 	refusing     bool
 	dropping     bool
 	faultChanged chan struct{} // closed and replaced whenever a fault is lifted
+	waiting      int           // requests and connections held in waitWhile
+	waitChanged  changeSignal  // fires whenever waiting changes
 }
 
 // URL returns the member's client URL, e.g. "http://127.0.0.1:41234".

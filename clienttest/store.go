@@ -34,6 +34,9 @@ type store struct {
 	history   []*event // oldest first, at most historySize
 	watchers  map[string][]*watcher
 	closed    bool
+	// watchersChanged fires whenever a watcher is added or removed, for
+	// the package's tests that wait for a watch to be in place.
+	watchersChanged changeSignal
 }
 
 func newStore(now func() time.Time, startIndex uint64) *store {

@@ -5,6 +5,7 @@ package clienttest
 // finding a past one for a watch that starts behind the current index.
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -137,6 +138,9 @@ func (s *store) notifyAt(e *event, p string, deleted bool) {
 		}
 		kept = append(kept, w)
 	}
+	if len(kept) != len(ws) {
+		s.watchersChanged.changed()
+	}
 	if len(kept) == 0 {
 		delete(s.watchers, p)
 	} else {
@@ -209,6 +213,7 @@ func (s *store) Watch(key string, recursive, stream bool, sinceIndex uint64) (*w
 		return w, nil
 	}
 	s.watchers[key] = append(s.watchers[key], w)
+	s.watchersChanged.changed()
 	return w, nil
 }
 
@@ -232,6 +237,7 @@ func (s *store) Unwatch(w *watcher) {
 	} else {
 		s.watchers[w.key] = ws
 	}
+	s.watchersChanged.changed()
 }
 
 // closeWatchers ends every waiting watch, for shutdown.
@@ -245,5 +251,27 @@ func (s *store) closeWatchers() {
 			close(w.ch)
 		}
 		delete(s.watchers, k)
+	}
+	s.watchersChanged.changed()
+}
+
+// waitWatching blocks until exactly n watchers wait at key (a cleaned
+// path), or ctx ends. The package's tests use it to write only once a
+// watch is in place, instead of sleeping.
+func (s *store) waitWatching(ctx context.Context, key string, n int) error {
+	key = cleanPath(key)
+	for {
+		s.mu.Lock()
+		have := len(s.watchers[key])
+		ch := s.watchersChanged.wait()
+		s.mu.Unlock()
+		if have == n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%d watchers at %s, want %d: %w", have, key, n, ctx.Err())
+		}
 	}
 }
