@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/seed26e043ee/client/clienttest"
 	"github.com/seed26e043ee/client/internal/etcdtest"
 )
@@ -135,9 +138,7 @@ func (tg *target) do(t *testing.T, s step) []answer {
 	for i := range n {
 		body := strings.ReplaceAll(tg.expand(t, s.body), "{n}", strconv.Itoa(i))
 		req, err := http.NewRequest(s.method, tg.urls[s.ep]+tg.expand(t, s.path), strings.NewReader(body))
-		if err != nil {
-			t.Fatalf("%s: NewRequest(%s %s): %v", tg.name, s.method, s.path, err)
-		}
+		require.NoError(t, err, "%s: NewRequest(%s %s)", tg.name, s.method, s.path)
 		if s.body != "" || s.ctype != "" {
 			ct := s.ctype
 			if ct == "" {
@@ -149,9 +150,7 @@ func (tg *target) do(t *testing.T, s step) []answer {
 			req.SetBasicAuth(u, p)
 		}
 		resp, err := diffHTTP.Do(req)
-		if err != nil {
-			t.Fatalf("%s: %s %s: %v", tg.name, s.method, s.path, err)
-		}
+		require.NoError(t, err, "%s: %s %s", tg.name, s.method, s.path)
 		tg.noteBase(resp.Header)
 		thenAnswers = thenAnswers[:0]
 		// Both servers register a watch before they send its
@@ -161,9 +160,7 @@ func (tg *target) do(t *testing.T, s step) []answer {
 		}
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("%s: reading %s %s: %v", tg.name, s.method, s.path, err)
-		}
+		require.NoError(t, err, "%s: reading %s %s", tg.name, s.method, s.path)
 		last = answer{status: resp.StatusCode, header: resp.Header, chunked: len(resp.TransferEncoding) > 0, body: string(b),
 			elapsed: time.Since(tg.start)}
 	}
@@ -178,15 +175,14 @@ func (tg *target) do(t *testing.T, s step) []answer {
 func (tg *target) awaitIndex(t *testing.T, ep int, index string) {
 	t.Helper()
 	u := tg.urls[ep] + "/v2/keys/?wait=true&recursive=true&waitIndex=" + index
+	what := fmt.Sprintf("%s: waiting for index %s on member %d", tg.name, index, ep)
 	resp, err := diffHTTP.Get(u)
-	if err != nil {
-		t.Fatalf("%s: waiting for index %s on member %d: %v", tg.name, index, ep, err)
-	}
+	require.NoError(t, err, what)
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || len(b) == 0 {
-		t.Fatalf("%s: waiting for index %s on member %d: %d %q %v", tg.name, index, ep, resp.StatusCode, b, err)
-	}
+	require.NoError(t, err, what)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", what, b)
+	require.NotEmpty(t, b, "%s: the watch ended without an event", what)
 }
 
 func (tg *target) noteBase(h http.Header) {
@@ -239,9 +235,8 @@ func (tg *target) normalize(t *testing.T, path string, body string) (string, []i
 	})
 	body = reExpiration.ReplaceAllStringFunc(body, func(m string) string {
 		v := reExpiration.FindStringSubmatch(m)[1]
-		if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
-			t.Errorf("%s: expiration %q is not RFC 3339: %v", tg.name, v, err)
-		}
+		_, err := time.Parse(time.RFC3339Nano, v)
+		assert.NoError(t, err, "%s: expiration %q is not RFC 3339", tg.name, v)
 		return `"expiration":"<time>"`
 	})
 	var ttls []int64
@@ -350,16 +345,12 @@ func waitClusterVersion(t *testing.T, ep string) {
 func leaderID(t *testing.T, ep string) string {
 	t.Helper()
 	resp, err := diffHTTP.Get(ep + "/v2/members/leader")
-	if err != nil {
-		t.Fatalf("GET %s/v2/members/leader: %v", ep, err)
-	}
+	require.NoError(t, err, "GET %s/v2/members/leader", ep)
 	defer resp.Body.Close()
 	var m struct {
 		ID string `json:"id"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatalf("GET %s/v2/members/leader: %v", ep, err)
-	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m), "GET %s/v2/members/leader", ep)
 	return m.ID
 }
 
@@ -391,9 +382,7 @@ func runScenario(t *testing.T, sc scenario, version string) {
 	}
 	for _, s := range sc.realSetup {
 		a := real.do(t, s)[0]
-		if a.status >= 300 {
-			t.Fatalf("setup %s %s on etcd: %d %s", s.method, s.path, a.status, a.body)
-		}
+		require.Less(t, a.status, 300, "setup %s %s on etcd: %s", s.method, s.path, a.body)
 	}
 	// The setup's writes must not count as the scenario's first index.
 	real.hasBase = false
@@ -406,9 +395,8 @@ func runScenario(t *testing.T, sc scenario, version string) {
 			if want, ok := sc.diff35[k]; ok && is35 {
 				want = strings.ReplaceAll(want, "{version}", version)
 				body, _ := real.normalize(t, steps[i].path, ras[i].body)
-				if got := fmt.Sprintf("%d %s", ras[i].status, body); got != want {
-					t.Errorf("%s %s: etcd 3.5 answered %q, want the documented %q", steps[i].method, steps[i].path, got, want)
-				}
+				got := fmt.Sprintf("%d %s", ras[i].status, body)
+				assert.Equal(t, want, got, "%s %s: etcd 3.5's answer, documented in diff35", steps[i].method, steps[i].path)
 			} else {
 				compare(t, real, fake, steps[i], ras[i], fas[i])
 			}
@@ -420,9 +408,7 @@ func runScenario(t *testing.T, sc scenario, version string) {
 func TestDifferential(t *testing.T) {
 	version := etcdtest.ServerVersion(t)
 	scenarios := diffScenarios()
-	if len(scenarios) < 60 {
-		t.Fatalf("%d scenarios, want at least 60", len(scenarios))
-	}
+	require.GreaterOrEqual(t, len(scenarios), 60, "scenarios")
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
