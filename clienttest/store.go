@@ -17,8 +17,8 @@ import (
 //
 // mu guards every field below it, the whole node tree, and each watcher's
 // removed flag. The methods that lock it are the operations in this file
-// and indexes, bumpRaft, membershipChange, Watch, Unwatch and
-// closeWatchers; every other method (tree.go, watch.go) expects its caller
+// and indexes, bumpRaft, membershipChange, Watch, Unwatch, closeWatchers
+// and waitWatching; every other method (tree.go, watch.go) expects its caller
 // to hold it. In the package's lock order (see Server) only the clock's
 // comes after mu: with mu held the store may call now, and nothing else
 // that locks. It hands events to watchers without waiting, dropping a

@@ -2,8 +2,8 @@ package clienttest
 
 // This file holds the node tree of the key space: nodes and how they go on
 // the wire, walking to a path, linking and unlinking nodes with etcd's
-// rules for missing parents, and TTL bookkeeping. Nothing here locks: every
-// function is called by a store method that holds store.mu.
+// rules for missing parents, and TTL bookkeeping. Nothing here takes
+// store.mu: every function is called by a store method that holds it.
 
 import (
 	"fmt"

@@ -3,6 +3,8 @@ package clienttest
 // This file holds events, the history of the last 1,000 of them, and the
 // watchers waiting for new ones: publishing an event, delivering it, and
 // finding a past one for a watch that starts behind the current index.
+// Watch, Unwatch, closeWatchers and waitWatching take store.mu; the other
+// functions are called with it held.
 
 import (
 	"context"
