@@ -113,19 +113,22 @@ func diffScenarios() []scenario {
 		{name: "refresh_without_ttl", steps: []step{put("/v2/keys/t", "refresh=true")}},
 		{name: "refresh_missing", steps: []step{get("/v2/keys/"), put("/v2/keys/nokey", "ttl=10&refresh=true")}},
 		{name: "refresh_invalid", steps: []step{put("/v2/keys/t", "ttl=10&refresh=maybe")}},
+		// The expiry scenarios register their watch before the key with a
+		// TTL is written (as a then step), so however slow the machine the
+		// watch is in place before the key can expire; the watch from
+		// history after it then runs once the expiry has happened.
 		{name: "expire_event", steps: []step{
-			put("/v2/keys/t", "value=x&ttl=1"),
-			get("/v2/keys/t?wait=true&waitIndex={i+1}"),
+			get("/v2/keys/"),
+			{method: "GET", path: "/v2/keys/t?wait=true&waitIndex={i+2}", then: []step{put("/v2/keys/t", "value=x&ttl=1")}},
+			get("/v2/keys/t?wait=true&waitIndex={i+2}"),
 			get("/v2/keys/t"),
 		}},
-		// The TTLs below leave seconds between the write and the watch, so a
-		// loaded CI machine cannot let the key expire before the watch
-		// registers (which would change the watch's X-Etcd-Index, or leave a
-		// watch without an event to wait for).
+		// The directory's TTL only has to outlast the next write, the key
+		// put into it: no single request writes both.
 		{name: "expire_dir", steps: []step{
-			put("/v2/keys/d?dir=true", "ttl=3"),
-			put("/v2/keys/d/k", "value=1"),
-			get("/v2/keys/d/k?wait=true&waitIndex={i+2}"),
+			get("/v2/keys/"),
+			{method: "GET", path: "/v2/keys/d?wait=true&waitIndex={i+3}", then: []step{put("/v2/keys/d?dir=true", "ttl=3"), put("/v2/keys/d/k", "value=1")}},
+			get("/v2/keys/d/k?wait=true&waitIndex={i+3}"),
 			get("/v2/keys/d"),
 		}},
 
@@ -203,9 +206,11 @@ func diffScenarios() []scenario {
 			get("/v2/keys/"),
 			{method: "GET", path: "/v2/keys/?wait=true&recursive=true", then: []step{put("/v2/keys/a/b/c", "value=1")}},
 		}},
+		// The key gets its TTL from a refresh, which a watch does not see,
+		// so the watch from now is in place before the key can expire.
 		{name: "watch_expire_recursive", steps: []step{
-			put("/v2/keys/d/t", "value=x&ttl=3"),
-			{method: "GET", path: "/v2/keys/d?wait=true&recursive=true"},
+			put("/v2/keys/d/t", "value=x"),
+			{method: "GET", path: "/v2/keys/d?wait=true&recursive=true", then: []step{put("/v2/keys/d/t?prevExist=true", "ttl=1&refresh=true")}},
 		}},
 		{name: "watch_cleared", steps: []step{
 			put("/v2/keys/foo", "value=0"),
@@ -234,14 +239,17 @@ func diffScenarios() []scenario {
 		{name: "member_update_bad", steps: []step{get("/v2/keys/"), jsonReq("PUT", "/v2/members/zz", `{"peerURLs":["http://127.0.0.1:1"]}`), jsonReq("PUT", "/v2/members/{id}", `{"peerURLs":["bad"]}`)}},
 		{name: "member_add_ok", steps: []step{get("/v2/keys/"), jsonReq("POST", "/v2/members", `{"peerURLs":[" http://127.0.0.1:2 ","http://127.0.0.1:1"]}`)}},
 		{name: "members_method_not_allowed", steps: []step{get("/v2/keys/"), {method: "PATCH", path: "/v2/members"}}},
+		// Every read on a member other than the one that took the write
+		// either waits until that member has the write (await) or is a
+		// quorum read, which etcd orders after it through raft.
 		{name: "cluster_of_three", members: 3, steps: []step{
 			put("/v2/keys/foo", "value=1"),
-			{method: "GET", path: "/v2/keys/foo", ep: 1},
+			{method: "GET", path: "/v2/keys/foo", ep: 1, await: "{i+0}"},
 			{method: "GET", path: "/v2/keys/foo?quorum=true", ep: 2},
 			{method: "GET", path: "/v2/members", ep: 1},
 			{method: "GET", path: "/v2/members/leader", ep: 2},
 			{method: "PUT", path: "/v2/keys/foo?prevValue=1", body: "value=2", ep: 2},
-			{method: "GET", path: "/v2/keys/foo?wait=true&waitIndex={i+1}", ep: 1},
+			{method: "GET", path: "/v2/keys/foo?wait=true&waitIndex={i+1}", ep: 1, await: "{i+1}"},
 		}},
 		{name: "version", steps: []step{get("/v2/keys/"), get("/version")},
 			// Each etcd names its own version; clienttest names 3.4.23.

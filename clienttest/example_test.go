@@ -83,7 +83,10 @@ func ExampleMember_Fail() {
 	srv.Member(1).Freeze()
 	defer srv.Member(1).Thaw()
 
-	c, err := client.New(client.Config{Endpoints: srv.Endpoints(), HeaderTimeoutPerRequest: 100 * time.Millisecond})
+	// The frozen member never answers, so the client gives up on it after
+	// HeaderTimeoutPerRequest; a healthy member answers well within it,
+	// even on a busy machine.
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints(), HeaderTimeoutPerRequest: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}

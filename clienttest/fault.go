@@ -7,7 +7,6 @@ package clienttest
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -124,11 +123,25 @@ func (m *Member) liftLocked() {
 // waitWhile blocks while held reports true, or until ctx or the server
 // ends; it tells whether the wait ended because held turned false.
 func (m *Member) waitWhile(ctx context.Context, held func() bool) bool {
+	counted := false
+	defer func() {
+		if counted {
+			m.mu.Lock()
+			m.waiting--
+			m.waitChanged.changed()
+			m.mu.Unlock()
+		}
+	}()
 	for {
 		m.mu.Lock()
 		if !held() {
 			m.mu.Unlock()
 			return true
+		}
+		if !counted {
+			counted = true
+			m.waiting++
+			m.waitChanged.changed()
 		}
 		ch := m.faultChanged
 		m.mu.Unlock()
@@ -138,6 +151,26 @@ func (m *Member) waitWhile(ctx context.Context, held func() bool) bool {
 			return false
 		case <-m.srv.done:
 			return false
+		}
+	}
+}
+
+// waitHeld blocks until exactly n requests or connections are held by
+// Hang or Freeze, or ctx ends. The package's tests use it to act once a
+// request has reached the member, instead of sleeping.
+func (m *Member) waitHeld(ctx context.Context, n int) error {
+	for {
+		m.mu.Lock()
+		have := m.waiting
+		ch := m.waitChanged.wait()
+		m.mu.Unlock()
+		if have == n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%d requests held by %s, want %d: %w", have, m.name, n, ctx.Err())
 		}
 	}
 }
@@ -161,15 +194,6 @@ func (m *Member) passFaults(w http.ResponseWriter, r *http.Request) bool {
 	}
 	writeMessage(w, status, http.StatusText(status))
 	return false
-}
-
-func writeStoreErrorStatus(w http.ResponseWriter, e *storeError, status int) {
-	h := w.Header()
-	h.Add("X-Etcd-Index", strconv.FormatUint(e.Index, 10))
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(e)
-	w.Write(append(b, '\n'))
 }
 
 // withFaults runs h, cutting its answer short when the member drops

@@ -1,7 +1,8 @@
 package clienttest
 
-// This file turns /v2/keys requests into store calls and writes the answers
-// with etcd's headers, status codes and bodies.
+// This file turns /v2/keys requests into store calls: parsing the form
+// with etcd's checks, picking the operation, and long-polling watches. The
+// answers are written by httpwrite.go.
 
 import (
 	"encoding/json"
@@ -177,22 +178,7 @@ func (m *Member) serveKeys(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, raft := st.indexes()
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Etcd-Index", strconv.FormatUint(e.etcdIndex, 10))
-	h.Set("X-Raft-Index", strconv.FormatUint(raft, 10))
-	h.Set("X-Raft-Term", raftTerm)
-	if e.created() {
-		w.WriteHeader(http.StatusCreated)
-	}
-	out := *e
-	if kr.noValueOnSuccess {
-		switch e.Action {
-		case actionSet, actionCompareAndSwap, actionCreate, actionUpdate:
-			out.Node, out.PrevNode = nil, nil
-		}
-	}
-	json.NewEncoder(w).Encode(&out)
+	writeEvent(w, e, raft, kr.noValueOnSuccess)
 }
 
 // put picks the store call the way etcd's applier does from prevExist,
@@ -225,11 +211,7 @@ func (m *Member) serveWatch(w http.ResponseWriter, r *http.Request, kr *keyReque
 	}
 	defer st.Unwatch(wa)
 	_, raft := st.indexes()
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Etcd-Index", strconv.FormatUint(wa.startIndex, 10))
-	h.Set("X-Raft-Index", strconv.FormatUint(raft, 10))
-	h.Set("X-Raft-Term", raftTerm)
+	writeIndexHeaders(w, wa.startIndex, raft)
 	w.WriteHeader(http.StatusOK)
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
@@ -263,23 +245,4 @@ func (m *Member) serveWatch(w http.ResponseWriter, r *http.Request, kr *keyReque
 			}
 		}
 	}
-}
-
-// raftTerm is what a freshly elected single-member etcd reports.
-const raftTerm = "2"
-
-func writeStoreError(w http.ResponseWriter, e *storeError) {
-	writeStoreErrorStatus(w, e, e.status())
-}
-
-// allowMethod answers 405 like etcd for methods outside the list.
-func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
-		}
-	}
-	w.Header().Set("Allow", strings.Join(methods, ","))
-	http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
-	return false
 }

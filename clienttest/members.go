@@ -1,7 +1,7 @@
 package clienttest
 
 // This file answers /v2/members: list, leader, add, update and remove, with
-// etcd's status codes and messages.
+// etcd's status codes and messages (written by httpwrite.go).
 
 import (
 	"encoding/json"
@@ -26,28 +26,13 @@ type memberJSON struct {
 	ClientURLs []string `json:"clientURLs"`
 }
 
+// json renders m as etcd lists it; srv.mu is held (peerURLs).
 func (m *Member) json() memberJSON {
 	clientURLs := []string{}
 	if m.started {
 		clientURLs = []string{m.url}
 	}
 	return memberJSON{ID: m.id, Name: m.name, PeerURLs: append([]string(nil), m.peerURLs...), ClientURLs: clientURLs}
-}
-
-// writeMessage writes etcd's {"message":...} error body (no newline).
-func writeMessage(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(struct {
-		Message string `json:"message"`
-	}{msg})
-	w.Write(b)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 // parseURLs checks peer URLs like etcd: scheme, host:port, no path; the
@@ -160,7 +145,7 @@ func (m *Member) serveMembers(w http.ResponseWriter, r *http.Request) {
 			writeMessage(w, http.StatusConflict, err.Error())
 			return
 		}
-		writeJSON(w, http.StatusCreated, nm.json())
+		writeJSON(w, http.StatusCreated, nm)
 	case http.MethodDelete:
 		id, ok := memberID(w, rest)
 		if !ok {
@@ -256,17 +241,19 @@ func (m *Member) isRemoved() bool {
 }
 
 // addMember records a member that has not started: it has no name and no
-// client URLs, as in etcd until the new process joins.
-func (s *Server) addMember(urls []string) (*Member, error) {
+// client URLs, as in etcd until the new process joins. It returns the
+// member as listed, rendered under s.mu because a concurrent update may
+// change its peer URLs as soon as the lock is let go.
+func (s *Server) addMember(urls []string) (memberJSON, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.peerURLTakenLocked(urls, nil) {
-		return nil, errPeerURLExists
+		return memberJSON{}, errPeerURLExists
 	}
 	nm := &Member{srv: s, id: randomID(), peerURLs: urls, faultChanged: make(chan struct{})}
 	s.members = append(s.members, nm)
 	s.store.membershipChange(1)
-	return nm, nil
+	return nm.json(), nil
 }
 
 func (s *Server) findLocked(id string) *Member {

@@ -3,7 +3,8 @@ package clienttest
 // This file holds the Server and its options: starting members on loopback
 // listeners, routing requests, auth, and shutdown. Fault injection per
 // member is in fault.go, the members API in members.go, the keys API in
-// keys.go and store.go.
+// keys.go over the store (store.go, tree.go, watch.go), and the writers of
+// every answer in httpwrite.go.
 
 import (
 	"crypto/rand"
@@ -81,13 +82,21 @@ func WithWatchTimeout(d time.Duration) Option { return func(c *config) { c.watch
 // Server is an in-memory etcd v2 server listening on 127.0.0.1. Its methods
 // are safe for concurrent use.
 type Server struct {
+	// Set by Start before the server is shared, never changed after.
 	cfg       config
 	store     *store
 	clusterID string
 	done      chan struct{} // closed by Close
 	handlers  sync.WaitGroup
 
-	mu      sync.Mutex // guards members, leader, closed
+	// The package has four mutexes, always taken in this order: Server.mu,
+	// then a Member.mu, then store.mu, then Clock.mu. Code holding
+	// Server.mu may lock a member (memberList, removeMember) or call into
+	// the store (membershipChange); the store reads the clock with store.mu
+	// held (a TTL's seconds left). No code reaches back for a lock earlier
+	// in the order: Clock.Advance lets go of Clock.mu before it expires
+	// keys, and the store hands events to watchers without waiting on them.
+	mu      sync.Mutex // guards members, leader, closed and every Member's peerURLs
 	members []*Member  // every member, the removed ones included
 	leader  *Member
 	closed  bool
@@ -309,17 +318,21 @@ func (s *Server) startMember(name string) (*Member, error) {
 // Member is one endpoint of a Server. Its fault switches change how it
 // answers from then on. Its methods are safe for concurrent use.
 type Member struct {
-	srv      *Server
-	id       string
-	name     string
-	url      string
-	addr     string
-	peerLn   net.Listener
-	started  bool // false for members added through the API
-	peerURLs []string
-	mux      *http.ServeMux
+	// Set before the member is shared, never changed after.
+	srv     *Server
+	id      string
+	name    string
+	url     string
+	addr    string
+	peerLn  net.Listener
+	started bool // false for members added through the API
+	mux     *http.ServeMux
 
-	mu           sync.Mutex // guards the fields below
+	peerURLs []string // guarded by srv.mu, not by mu
+
+	mu sync.Mutex // guards the fields below
+	// removed is written with both srv.mu and mu held, so holding either
+	// one is enough to read it.
 	removed      bool
 	httpSrv      *http.Server
 	ln           *gateListener
@@ -329,6 +342,8 @@ type Member struct {
 	refusing     bool
 	dropping     bool
 	faultChanged chan struct{} // closed and replaced whenever a fault is lifted
+	waiting      int           // requests and connections held in waitWhile
+	waitChanged  changeSignal  // fires whenever waiting changes
 }
 
 // URL returns the member's client URL, e.g. "http://127.0.0.1:41234".

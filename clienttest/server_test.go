@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/seed26e043ee/client"
 	"github.com/seed26e043ee/client/clienttest"
 )
@@ -77,26 +80,24 @@ func TestServer_watch(t *testing.T) {
 	ctx := ctxFor(t, 10*time.Second)
 
 	w := kapi.Watcher("/dir", &client.WatcherOptions{Recursive: true})
-	done := make(chan *client.Response, 1)
+	type result struct {
+		r   *client.Response
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
 		r, err := w.Next(ctx)
-		if err != nil {
-			t.Errorf("Next() error = %v", err)
-		}
-		done <- r
+		done <- result{r, err}
 	}()
-	// The watch may not be registered yet: keep writing until it fires.
-	var r *client.Response
-	for r == nil {
-		_, err := kapi.Set(ctx, "/dir/k", "v", nil)
-		require.NoError(t, err)
-		select {
-		case r = <-done:
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	require.NotNil(t, r.Node)
-	assert.Equal(t, "/dir/k", r.Node.Key)
+	// A watcher from now sees only writes after it is registered.
+	require.NoError(t, clienttest.WaitWatching(ctx, srv, "/dir", 1))
+	set, err := kapi.Set(ctx, "/dir/k", "v", nil)
+	require.NoError(t, err)
+	res := <-done
+	require.NoError(t, res.err)
+	require.NotNil(t, res.r.Node)
+	assert.Equal(t, "/dir/k", res.r.Node.Key)
+	assert.Equal(t, set.Index, res.r.Node.ModifiedIndex)
 }
 
 func TestWithKeys(t *testing.T) {
@@ -305,6 +306,11 @@ func TestMember_HangRelease(t *testing.T) {
 	_, err := kapi.Get(short, "/k", nil)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 
+	// The abandoned request lets go of the member once the client has
+	// closed its connection.
+	ctx := ctxFor(t, 10*time.Second)
+	require.NoError(t, clienttest.WaitHeld(ctx, m, 0))
+
 	got := make(chan error, 1)
 	go func() {
 		resp, err := rawHTTP.Get(m.URL() + "/v2/keys/")
@@ -313,10 +319,11 @@ func TestMember_HangRelease(t *testing.T) {
 		}
 		got <- err
 	}()
+	require.NoError(t, clienttest.WaitHeld(ctx, m, 1))
 	select {
 	case err := <-got:
 		t.Fatalf("request to a hanging member returned %v", err)
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 	m.Release()
 	require.NoError(t, <-got)
@@ -334,6 +341,9 @@ func TestMember_FreezeThaw(t *testing.T) {
 	defer conn.Close()
 	_, err = io.WriteString(conn, "GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	require.NoError(t, err)
+	// Once the member holds the connection nothing can be written to it
+	// until Thaw, so the read below times out however slow the machine.
+	require.NoError(t, clienttest.WaitHeld(ctxFor(t, 10*time.Second), m, 1))
 	conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	_, err = conn.Read(make([]byte, 1))
 	var ne net.Error
@@ -393,9 +403,9 @@ func TestWithWatchTimeout(t *testing.T) {
 func TestServer_CloseEndsWaits(t *testing.T) {
 	srv, err := clienttest.Start()
 	require.NoError(t, err)
-	srv.Member(0).Hang()
+	ctx := ctxFor(t, 10*time.Second)
 	errs := make(chan error, 2)
-	for _, p := range []string{"/v2/keys/k?wait=true", "/version"} {
+	send := func(p string) {
 		go func() {
 			resp, err := rawHTTP.Get(srv.Endpoints()[0] + p)
 			if err == nil {
@@ -405,7 +415,12 @@ func TestServer_CloseEndsWaits(t *testing.T) {
 			errs <- err
 		}()
 	}
-	time.Sleep(50 * time.Millisecond)
+	// One watch waits in the store, one request waits on a hung member.
+	send("/v2/keys/k?wait=true")
+	require.NoError(t, clienttest.WaitWatching(ctx, srv, "/k", 1))
+	srv.Member(0).Hang()
+	send("/version")
+	require.NoError(t, clienttest.WaitHeld(ctx, srv.Member(0), 1))
 	srv.Close()
 	srv.Close()
 	for range 2 {

@@ -1,0 +1,18 @@
+package clienttest
+
+import "context"
+
+// This file lends the package's external tests two views of the server's
+// state, so that they can wait for an event instead of sleeping.
+
+// WaitWatching blocks until exactly n watches wait for events at key, or
+// ctx ends.
+func WaitWatching(ctx context.Context, s *Server, key string, n int) error {
+	return s.store.waitWatching(ctx, key, n)
+}
+
+// WaitHeld blocks until exactly n requests or connections to m are held by
+// Hang or Freeze, or ctx ends.
+func WaitHeld(ctx context.Context, m *Member, n int) error {
+	return m.waitHeld(ctx, n)
+}
