@@ -2,10 +2,9 @@ package client
 
 // setup is the one real-socket test server of the unit tests, after
 // go-github's pattern: a test registers handlers on s.mux and drives the
-// Client it got back. The server serves the mux only below an endpoint
-// path of its own ("/proxy" unless told otherwise), so a request built
-// with an absolute path instead of one joined onto the endpoint's misses
-// it and fails the test.
+// Client it got back. The mux is served only below an endpoint path of
+// its own, testPrefix, so a request built with an absolute path instead
+// of one joined onto the endpoint's misses it and fails the test.
 
 import (
 	"bytes"
@@ -18,11 +17,11 @@ import (
 	"testing"
 )
 
-// testPrefix is the endpoint path setup serves below by default.
+// testPrefix is the endpoint path setup serves below.
 const testPrefix = "/proxy"
 
 // testRequest is what a testServer saw of one request. Paths are below
-// the server's prefix.
+// testPrefix.
 type testRequest struct {
 	Method      string
 	Path        string // r.URL.Path, unescaped
@@ -34,12 +33,11 @@ type testRequest struct {
 }
 
 // testServer is an httptest server that records every request and hands
-// those below prefix, with the prefix removed, to mux.
+// those below testPrefix, with the prefix removed, to mux.
 type testServer struct {
 	*httptest.Server
 	mux      *http.ServeMux
-	prefix   string
-	endpoint string // URL + prefix: what a client is given
+	endpoint string // URL + testPrefix: what a client is given
 
 	mu   sync.Mutex // guards reqs
 	reqs []testRequest
@@ -63,18 +61,11 @@ func (s *testServer) bodies() []string {
 }
 
 type setupOptions struct {
-	prefix string
-	cfg    Config
+	cfg Config
 }
 
 // setupOption changes what setup builds.
 type setupOption func(*setupOptions)
-
-// withPrefix serves the mux below p instead of testPrefix; "" serves it
-// at the root, for tests whose redirects or printed URLs need bare paths.
-func withPrefix(p string) setupOption {
-	return func(o *setupOptions) { o.prefix = p }
-}
 
 // withConfig is the base of the returned client's Config: credentials,
 // transport, redirect policy. Endpoints, when empty, become the server's.
@@ -87,27 +78,27 @@ func withConfig(cfg Config) setupOption {
 // the test and gets a 418 without reaching the mux.
 func setup(t *testing.T, opts ...setupOption) (*testServer, Client) {
 	t.Helper()
-	o := setupOptions{prefix: testPrefix}
+	var o setupOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &testServer{mux: http.NewServeMux(), prefix: o.prefix}
-	inner := http.StripPrefix(o.prefix, s.mux)
+	s := &testServer{mux: http.NewServeMux()}
+	inner := http.StripPrefix(testPrefix, s.mux)
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			t.Errorf("reading the body of %s %s: %v", r.Method, r.RequestURI, err)
 		}
-		if !strings.HasPrefix(r.RequestURI, o.prefix+"/") {
-			t.Errorf("request %s %s misses the endpoint path %q", r.Method, r.RequestURI, o.prefix)
+		if !strings.HasPrefix(r.RequestURI, testPrefix+"/") {
+			t.Errorf("request %s %s misses the endpoint path %q", r.Method, r.RequestURI, testPrefix)
 			http.Error(w, "not under the endpoint path", http.StatusTeapot)
 			return
 		}
 		s.mu.Lock()
 		s.reqs = append(s.reqs, testRequest{
 			Method:      r.Method,
-			Path:        strings.TrimPrefix(r.URL.Path, o.prefix),
-			RequestURI:  strings.TrimPrefix(r.RequestURI, o.prefix),
+			Path:        strings.TrimPrefix(r.URL.Path, testPrefix),
+			RequestURI:  strings.TrimPrefix(r.RequestURI, testPrefix),
 			RawQuery:    r.URL.RawQuery,
 			ContentType: r.Header.Get("Content-Type"),
 			Auth:        r.Header.Get("Authorization"),
@@ -118,7 +109,7 @@ func setup(t *testing.T, opts ...setupOption) (*testServer, Client) {
 		inner.ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.Close)
-	s.endpoint = s.URL + o.prefix
+	s.endpoint = s.URL + testPrefix
 
 	cfg := o.cfg
 	if len(cfg.Endpoints) == 0 {
