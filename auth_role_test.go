@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestAuthRoleAPI_wire(t *testing.T) {
@@ -129,16 +132,12 @@ func TestAuthRoleAPI_roleAnswers(t *testing.T) {
 		}},
 	}
 	for _, tc := range cases {
-		for _, c := range calls {
-			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
-				s := newAuthTestServer(t, authReply{http.StatusOK, tc.reply})
-				got, err := c.call(context.Background(), NewAuthRoleAPI(s.client(t)))
-				if err != nil {
-					t.Fatalf("%s() error = %v, want nil", c.name, err)
-				}
-				if !reflect.DeepEqual(got, tc.want) {
-					t.Errorf("%s() = %+v, want %+v", c.name, got, tc.want)
-				}
+		for _, op := range calls {
+			t.Run(tc.name+"/"+op.name, func(t *testing.T) {
+				_, c := authServer(t, authReply{http.StatusOK, tc.reply})
+				got, err := op.call(context.Background(), NewAuthRoleAPI(c))
+				require.NoError(t, err, "%s()", op.name)
+				assert.Equal(t, tc.want, got, "%s()", op.name)
 			})
 		}
 	}
@@ -158,14 +157,10 @@ func TestAuthRoleAPI_ListRoles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, tc.reply)
-			got, err := NewAuthRoleAPI(s.client(t)).ListRoles(context.Background())
-			if err != nil {
-				t.Fatalf("ListRoles() error = %v, want nil", err)
-			}
-			if got == nil || !slices.Equal(got, tc.want) {
-				t.Errorf("ListRoles() = %#v, want %#v", got, tc.want)
-			}
+			_, c := authServer(t, tc.reply)
+			got, err := NewAuthRoleAPI(c).ListRoles(context.Background())
+			require.NoError(t, err, "ListRoles()")
+			assert.Equal(t, tc.want, got, "ListRoles() (never nil)")
 		})
 	}
 }
@@ -173,8 +168,8 @@ func TestAuthRoleAPI_ListRoles(t *testing.T) {
 func TestAuthRoleAPI_ListRoles_invalid(t *testing.T) {
 	for _, body := range []string{`{}`, `null`, `[]`, `{"roles":{}}`, `{"roles":[1]}`, `{"roles":[{"role":7}]}`, `{"users":[]}`} {
 		t.Run(body, func(t *testing.T) {
-			s := newAuthTestServer(t, authReply{http.StatusOK, body})
-			got, err := NewAuthRoleAPI(s.client(t)).ListRoles(context.Background())
+			_, c := authServer(t, authReply{http.StatusOK, body})
+			got, err := NewAuthRoleAPI(c).ListRoles(context.Background())
 			if !errors.Is(err, ErrInvalidJSON) {
 				t.Errorf("ListRoles() on %s = %q, %v, want ErrInvalidJSON", body, got, err)
 			}
@@ -203,8 +198,8 @@ func TestAuthRoleAPI_notFound(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, authFixture(t, tc.fixture))
-			err := tc.call(context.Background(), NewAuthRoleAPI(s.client(t)))
+			_, c := authServer(t, authFixture(t, tc.fixture))
+			err := tc.call(context.Background(), NewAuthRoleAPI(c))
 			if err == nil || err.Error() != tc.wantMsg {
 				t.Fatalf("%s() error = %v, want %q", tc.name, err, tc.wantMsg)
 			}
@@ -275,8 +270,8 @@ func TestAuthRoleAPI_invalidInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, authReply{http.StatusOK, `{"role":"r","permissions":{"kv":{"read":null,"write":null}}}`})
-			err := tc.call(context.Background(), NewAuthRoleAPI(s.client(t)))
+			s, c := authServer(t, authReply{http.StatusOK, `{"role":"r","permissions":{"kv":{"read":null,"write":null}}}`})
+			err := tc.call(context.Background(), NewAuthRoleAPI(c))
 			if err == nil || err.Error() != tc.wantErr {
 				t.Errorf("%s error = %v, want %q", tc.name, err, tc.wantErr)
 			}

@@ -9,29 +9,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-// authPathPrefix is the path every auth test endpoint carries, so a call
-// that builds an absolute path instead of joining onto the endpoint's
-// fails.
-const authPathPrefix = "/proxy"
-
-// authRequest is what the test server saw of one request.
-type authRequest struct {
-	Method        string
-	Path          string
-	RawQuery      string
-	ContentType   string
-	Authorization string
-	Body          string
-}
 
 // authReply is a scripted answer.
 type authReply struct {
@@ -64,62 +50,19 @@ func authFixture(t testing.TB, name string) authReply {
 	return authReply{status: resp.StatusCode, body: string(b)}
 }
 
-// authTestServer answers every request with reply and records it.
-type authTestServer struct {
-	srv *httptest.Server
-
-	mu    sync.Mutex // guards reqs, reply
-	reqs  []authRequest
-	reply authReply
-}
-
-func newAuthTestServer(t *testing.T, reply authReply) *authTestServer {
+// authServer starts a server that answers every request with reply, and
+// a Client for it with credentials, so the tests see the basic-auth header
+// pass through.
+func authServer(t *testing.T, reply authReply) (*testServer, Client) {
 	t.Helper()
-	s := &authTestServer{reply: reply}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			t.Errorf("reading request body: %v", err)
-		}
-		s.mu.Lock()
-		s.reqs = append(s.reqs, authRequest{
-			Method:        r.Method,
-			Path:          r.URL.Path,
-			RawQuery:      r.URL.RawQuery,
-			ContentType:   r.Header.Get("Content-Type"),
-			Authorization: r.Header.Get("Authorization"),
-			Body:          string(body),
-		})
-		rep := s.reply
-		s.mu.Unlock()
+	s, c := setup(t, withConfig(Config{Username: "root", Password: "rootpw"}))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Etcd-Cluster-Id", "48276a8f75b6a87")
-		w.WriteHeader(rep.status)
-		io.WriteString(w, rep.body)
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *authTestServer) requests() []authRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.reqs)
-}
-
-// client returns a Client for the server under authPathPrefix, with
-// credentials so the tests see the basic-auth header pass through.
-func (s *authTestServer) client(t *testing.T) Client {
-	t.Helper()
-	c, err := New(Config{
-		Endpoints: []string{s.srv.URL + authPathPrefix},
-		Username:  "root",
-		Password:  "rootpw",
+		w.WriteHeader(reply.status)
+		io.WriteString(w, reply.body)
 	})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+	return s, c
 }
 
 // authWireCase is one row of wire.md's Auth API table.
@@ -128,7 +71,7 @@ type authWireCase struct {
 	call     func(ctx context.Context, c Client) error
 	reply    authReply
 	method   string
-	path     string // without authPathPrefix
+	path     string // unescaped, below the endpoint path
 	wantBody string
 }
 
@@ -138,24 +81,20 @@ func runAuthWireCases(t *testing.T, cases []authWireCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, tc.reply)
-			if err := tc.call(context.Background(), s.client(t)); err != nil {
-				t.Fatalf("%s = %v, want nil", tc.name, err)
-			}
+			s, c := authServer(t, tc.reply)
+			require.NoError(t, tc.call(context.Background(), c), tc.name)
 			reqs := s.requests()
-			if len(reqs) != 1 {
-				t.Fatalf("%s sent %d requests, want 1", tc.name, len(reqs))
+			require.Len(t, reqs, 1, "requests %s sent", tc.name)
+			want := testRequest{
+				Method:      tc.method,
+				Path:        tc.path,
+				ContentType: "application/json",
+				Auth:        authTestBasic,
+				Body:        tc.wantBody,
 			}
-			want := authRequest{
-				Method:        tc.method,
-				Path:          authPathPrefix + tc.path,
-				ContentType:   "application/json",
-				Authorization: authTestBasic,
-				Body:          tc.wantBody,
-			}
-			if reqs[0] != want {
-				t.Errorf("%s sent\n%+v\nwant\n%+v", tc.name, reqs[0], want)
-			}
+			got := reqs[0]
+			got.RequestURI = "" // the table pins the unescaped path; RequestURI repeats it escaped
+			assert.Equal(t, want, got, "request %s sent", tc.name)
 		})
 	}
 }
@@ -301,8 +240,8 @@ func TestAuthUserAPI_userShapes(t *testing.T) {
 	for _, tc := range cases {
 		for _, uc := range authUserCalls {
 			t.Run(tc.name+"/"+uc.name, func(t *testing.T) {
-				s := newAuthTestServer(t, tc.reply)
-				got, err := uc.call(context.Background(), NewAuthUserAPI(s.client(t)))
+				_, c := authServer(t, tc.reply)
+				got, err := uc.call(context.Background(), NewAuthUserAPI(c))
 				if err != nil {
 					t.Fatalf("%s() error = %v, want nil", uc.name, err)
 				}
@@ -339,14 +278,10 @@ func TestAuthUserAPI_ListUsers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, tc.reply)
-			got, err := NewAuthUserAPI(s.client(t)).ListUsers(context.Background())
-			if err != nil {
-				t.Fatalf("ListUsers() error = %v, want nil", err)
-			}
-			if got == nil || !slices.Equal(got, tc.want) {
-				t.Errorf("ListUsers() = %#v, want %#v", got, tc.want)
-			}
+			_, c := authServer(t, tc.reply)
+			got, err := NewAuthUserAPI(c).ListUsers(context.Background())
+			require.NoError(t, err, "ListUsers()")
+			assert.Equal(t, tc.want, got, "ListUsers() (never nil)")
 		})
 	}
 }
@@ -374,8 +309,8 @@ func TestAuthUserAPI_notFound(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, authFixture(t, tc.fixture))
-			err := tc.call(context.Background(), NewAuthUserAPI(s.client(t)))
+			_, c := authServer(t, authFixture(t, tc.fixture))
+			err := tc.call(context.Background(), NewAuthUserAPI(c))
 			if err == nil || err.Error() != tc.wantMsg {
 				t.Fatalf("%s() error = %v, want %q", tc.name, err, tc.wantMsg)
 			}
@@ -506,8 +441,8 @@ func TestAuthAPI_errors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newAuthTestServer(t, tc.reply)
-			_, err := NewAuthUserAPI(s.client(t)).GetUser(context.Background(), "root")
+			_, c := authServer(t, tc.reply)
+			_, err := NewAuthUserAPI(c).GetUser(context.Background(), "root")
 			if err == nil {
 				t.Fatalf("GetUser(%q) error = nil, want one", "root")
 			}
@@ -517,8 +452,8 @@ func TestAuthAPI_errors(t *testing.T) {
 }
 
 func TestAuthAPI_Enable_conflict(t *testing.T) {
-	s := newAuthTestServer(t, authFixture(t, "auth_enable_again"))
-	err := NewAuthAPI(s.client(t)).Enable(context.Background())
+	_, c := authServer(t, authFixture(t, "auth_enable_again"))
+	err := NewAuthAPI(c).Enable(context.Background())
 	var ae *AuthError
 	if !errors.As(err, &ae) || *ae != (AuthError{Code: http.StatusConflict, Message: "auth: already enabled"}) {
 		t.Fatalf("Enable() = %#v, want *AuthError{409, auth: already enabled}", err)
@@ -526,8 +461,8 @@ func TestAuthAPI_Enable_conflict(t *testing.T) {
 }
 
 func TestAuthAPI_Disable_unauthorized(t *testing.T) {
-	s := newAuthTestServer(t, authReply{http.StatusUnauthorized, `{"errorCode":110,"message":"The request requires user authentication","cause":"Insufficient credentials","index":0}`})
-	err := NewAuthAPI(s.client(t)).Disable(context.Background())
+	_, c := authServer(t, authReply{http.StatusUnauthorized, `{"errorCode":110,"message":"The request requires user authentication","cause":"Insufficient credentials","index":0}`})
+	err := NewAuthAPI(c).Disable(context.Background())
 	var e Error
 	if !errors.As(err, &e) || e.Code != ErrorCodeUnauthorized {
 		t.Fatalf("Disable() = %#v, want Error with code %d", err, ErrorCodeUnauthorized)
@@ -558,15 +493,15 @@ func TestAuthUserAPI_invalidName(t *testing.T) {
 		}},
 	}
 	for _, name := range []string{"", ".", "..", "a/b", "../../keys/x"} {
-		for _, c := range calls {
-			t.Run(c.name+"/"+name, func(t *testing.T) {
-				s := newAuthTestServer(t, authReply{http.StatusOK, `{"user":"x","roles":[]}`})
-				err := c.call(context.Background(), NewAuthUserAPI(s.client(t)), name)
+		for _, op := range calls {
+			t.Run(op.name+"/"+name, func(t *testing.T) {
+				s, c := authServer(t, authReply{http.StatusOK, `{"user":"x","roles":[]}`})
+				err := op.call(context.Background(), NewAuthUserAPI(c), name)
 				if err == nil || !strings.Contains(err.Error(), "invalid user name") {
-					t.Errorf("%s(%q) error = %v, want invalid user name", c.name, name, err)
+					t.Errorf("%s(%q) error = %v, want invalid user name", op.name, name, err)
 				}
 				if n := len(s.requests()); n != 0 {
-					t.Errorf("%s(%q) sent %d requests, want 0", c.name, name, n)
+					t.Errorf("%s(%q) sent %d requests, want 0", op.name, name, n)
 				}
 			})
 		}

@@ -843,7 +843,8 @@ func TestClient_checkRedirect(t *testing.T) {
 }
 
 func TestClient_basicAuth(t *testing.T) {
-	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	s, _ := setup(t)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "1")
 		w.Write([]byte(clusterOKGetBody))
 	})
@@ -1331,19 +1332,16 @@ func TestClient_GetAllocs(t *testing.T) {
 // connection but never answers (like a SIGSTOPped etcd) costs one call its
 // deadline, and the next call goes elsewhere.
 func TestClient_frozenMember(t *testing.T) {
-	frozen := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	frozen, _ := setup(t)
+	frozen.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	})
-	alive := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	alive, _ := setup(t)
+	alive.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "5")
 		w.Write([]byte(clusterOKGetBody))
 	})
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := New(Config{Endpoints: []string{frozen.endpoint, alive.endpoint}, Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newTestClient(t, Config{Endpoints: []string{frozen.endpoint, alive.endpoint}})
 	hc := c.(*httpClusterClient)
 	fakeForceOrder(t, hc, []string{frozen.endpoint, alive.endpoint})
 	k := NewKeysAPI(c)
@@ -1403,10 +1401,11 @@ func TestClient_oneShotWithCredentials(t *testing.T) {
 // TestClient_GetVersion_endpointPath: the version path goes below the
 // endpoint's own path.
 func TestClient_GetVersion_endpointPath(t *testing.T) {
-	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	s, c := setup(t)
+	s.mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}`))
 	})
-	v, err := keysHTTPClient(t, s.endpoint).GetVersion(context.Background())
+	v, err := c.GetVersion(context.Background())
 	if err != nil || v.Server != "3.4.23" || v.Cluster != "3.4.0" {
 		t.Fatalf("GetVersion() = %v, %v, want 3.4.23/3.4.0", v, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -15,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // curlBuffer collects what the process writes to os.Stderr while a test
@@ -80,57 +82,30 @@ func curlCaptureOutput(t *testing.T) *curlBuffer {
 	return b
 }
 
-// curlServer answers keys, members and auth calls with plausible
-// successes and records the bodies it receives.
-type curlServer struct {
-	srv *httptest.Server
-
-	mu     sync.Mutex // guards bodies
-	bodies []string
-}
-
-func newCURLServer(t *testing.T) *curlServer {
+// setupCURL starts a server that answers keys, members and auth calls
+// with plausible successes, and a Client for it.
+func setupCURL(t *testing.T) (*testServer, Client) {
 	t.Helper()
-	s := new(curlServer)
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			t.Errorf("reading request body: %v", err)
-		}
-		s.mu.Lock()
-		s.bodies = append(s.bodies, string(body))
-		s.mu.Unlock()
+	s, c := setup(t)
+	s.mux.HandleFunc("/v2/keys/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case strings.HasPrefix(r.URL.Path, "/v2/keys/"):
-			w.Header().Set("X-Etcd-Index", "7")
-			io.WriteString(w, `{"action":"set","node":{"key":"/foo","value":"bar","modifiedIndex":7,"createdIndex":7}}`)
-		case r.URL.Path == "/v2/members":
-			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, `{"id":"1","name":"","peerURLs":["http://127.0.0.1:2380"],"clientURLs":[]}`)
-		case strings.HasPrefix(r.URL.Path, "/v2/auth/users/"):
-			io.WriteString(w, `{"user":"alice","roles":[]}`)
-		default:
-			w.WriteHeader(http.StatusCreated)
-		}
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *curlServer) received() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.bodies)
-}
-
-func (s *curlServer) client(t *testing.T) Client {
-	t.Helper()
-	c, err := New(Config{Endpoints: []string{s.srv.URL}})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
+		w.Header().Set("X-Etcd-Index", "7")
+		io.WriteString(w, `{"action":"set","node":{"key":"/foo","value":"bar","modifiedIndex":7,"createdIndex":7}}`)
+	})
+	s.mux.HandleFunc("/v2/members", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"1","name":"","peerURLs":["http://127.0.0.1:2380"],"clientURLs":[]}`)
+	})
+	s.mux.HandleFunc("/v2/auth/users/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"user":"alice","roles":[]}`)
+	})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+	})
+	return s, c
 }
 
 // curlFormAction posts a fixed form body, which no API of the package
@@ -144,7 +119,7 @@ func TestEnablecURLDebug_output(t *testing.T) {
 		name     string
 		disabled bool
 		call     func(ctx context.Context, c Client) error
-		wantCmd  string // after "cURL Command: curl "; URL relative to the server
+		wantCmd  string // after "cURL Command: curl "; {URL} is the endpoint
 		wantBody string // what the server must receive
 	}{
 		{
@@ -207,25 +182,19 @@ func TestEnablecURLDebug_output(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out := curlCaptureOutput(t)
-			s := newCURLServer(t)
+			s, c := setupCURL(t)
 			if tc.disabled {
 				DisablecURLDebug()
 			} else {
 				EnablecURLDebug()
 			}
-			if err := tc.call(context.Background(), s.client(t)); err != nil {
-				t.Fatalf("%s: %v", tc.name, err)
-			}
+			require.NoError(t, tc.call(context.Background(), c), tc.name)
 			var want []string
 			if tc.wantCmd != "" {
-				want = []string{"cURL Command: curl " + strings.ReplaceAll(tc.wantCmd, "{URL}", s.srv.URL) + "\n"}
+				want = []string{"cURL Command: curl " + strings.ReplaceAll(tc.wantCmd, "{URL}", s.endpoint) + "\n"}
 			}
-			if got := out.linesFor(s.srv.URL); !slices.Equal(got, want) {
-				t.Errorf("%s printed %q, want %q", tc.name, got, want)
-			}
-			if got := s.received(); !slices.Equal(got, []string{tc.wantBody}) {
-				t.Errorf("%s: server received %q, want %q", tc.name, got, []string{tc.wantBody})
-			}
+			assert.Equal(t, want, out.linesFor(s.endpoint), "%s printed", tc.name)
+			assert.Equal(t, []string{tc.wantBody}, s.bodies(), "%s: server received", tc.name)
 		})
 	}
 }
@@ -254,8 +223,7 @@ func TestRedactPasswords(t *testing.T) {
 // body still arrives intact and every printed line is whole.
 func TestEnablecURLDebug_concurrentToggle(t *testing.T) {
 	out := curlCaptureOutput(t)
-	s := newCURLServer(t)
-	c := s.client(t)
+	s, c := setupCURL(t)
 	kapi := NewKeysAPI(c)
 
 	const workers, perWorker = 4, 25
@@ -304,7 +272,7 @@ func TestEnablecURLDebug_concurrentToggle(t *testing.T) {
 			want = append(want, fmt.Sprintf("value=w%d-%d", w, i))
 		}
 	}
-	got := s.received()
+	got := s.bodies()
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
@@ -317,8 +285,8 @@ func TestEnablecURLDebug_concurrentToggle(t *testing.T) {
 		t.Errorf("server received %d bodies, want %d; missing or altered: %q", len(got), len(want), missing)
 	}
 
-	line := regexp.MustCompile(`^cURL Command: curl -X PUT ` + regexp.QuoteMeta(s.srv.URL) + `/v2/keys/k -d "(value=w\d+-\d+)"\n$`)
-	for _, l := range out.linesFor(s.srv.URL) {
+	line := regexp.MustCompile(`^cURL Command: curl -X PUT ` + regexp.QuoteMeta(s.endpoint) + `/v2/keys/k -d "(value=w\d+-\d+)"\n$`)
+	for _, l := range out.linesFor(s.endpoint) {
 		m := line.FindStringSubmatch(l)
 		if m == nil {
 			t.Errorf("printed line %q is not a whole cURL command", l)
@@ -353,7 +321,7 @@ func TestEnablecURLDebug_stderr(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("helper: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.Bytes(), stderr.Bytes())
 	}
-	want := regexp.MustCompile(`(?m)^cURL Command: curl -X PUT http://127\.0\.0\.1:\d+/v2/keys/foo -d "value=bar"$`)
+	want := regexp.MustCompile(`(?m)^cURL Command: curl -X PUT http://127\.0\.0\.1:\d+/proxy/v2/keys/foo -d "value=bar"$`)
 	if got := want.FindAllString(stderr.String(), -1); len(got) != 1 {
 		t.Errorf("helper stderr = %q, want one line matching %s", stderr.String(), want)
 	}
@@ -368,13 +336,10 @@ func TestEnablecURLDebugHelperProcess(t *testing.T) {
 	if os.Getenv("CLIENT_CURL_HELPER_PROCESS") != "1" {
 		return
 	}
-	s := newCURLServer(t)
+	s, c := setupCURL(t)
 	EnablecURLDebug()
 	defer DisablecURLDebug()
-	if _, err := NewKeysAPI(s.client(t)).Set(context.Background(), "/foo", "bar", nil); err != nil {
-		t.Fatalf("Set: %v", err)
-	}
-	if got := s.received(); !slices.Equal(got, []string{"value=bar"}) {
-		t.Fatalf("server received %q, want [value=bar]", got)
-	}
+	_, err := NewKeysAPI(c).Set(context.Background(), "/foo", "bar", nil)
+	require.NoError(t, err, "Set")
+	require.Equal(t, []string{"value=bar"}, s.bodies(), "server received")
 }

@@ -1,17 +1,14 @@
 package client
 
-// Test doubles shared by the unit tests: fakeTransport, a scripted
-// CancelableTransport that never opens a socket, and newFakePrefixedServer, an
-// httptest server that serves etcd's API only below a path of its own, so
-// a request built with an absolute path misses it and fails the test.
+// The in-memory test double shared by the unit tests: fakeTransport, a
+// scripted CancelableTransport that never opens a socket. Tests that need
+// real sockets use setup (setup_test.go).
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -260,60 +257,6 @@ func fakeForceOrder(t *testing.T, c *httpClusterClient, eps []string) {
 func fakePinned(c *httpClusterClient) string {
 	st := c.state.Load()
 	return st.strs[int(st.pinned.Load())%len(st.strs)]
-}
-
-// fakeServerRequest is what a fakePrefixedServer saw of one request.
-type fakeServerRequest struct {
-	Method      string
-	RequestURI  string // as on the wire, below the server's prefix
-	ContentType string
-	Auth        string
-	Body        string
-}
-
-// fakePrefixedServer is an httptest server that serves only below prefix.
-type fakePrefixedServer struct {
-	*httptest.Server
-	endpoint string // server URL with the prefix: what a client is given
-
-	mu   sync.Mutex // guards reqs
-	reqs []fakeServerRequest
-}
-
-func (s *fakePrefixedServer) requests() []fakeServerRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]fakeServerRequest(nil), s.reqs...)
-}
-
-// newFakePrefixedServer starts a server that passes requests below prefix to
-// h (with the prefix removed from the recorded URI) and fails the test for
-// any other path. It is closed when the test ends.
-func newFakePrefixedServer(t *testing.T, prefix string, h http.HandlerFunc) *fakePrefixedServer {
-	t.Helper()
-	s := &fakePrefixedServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if !strings.HasPrefix(r.RequestURI, prefix+"/") {
-			t.Errorf("request %s %s misses the endpoint path %q", r.Method, r.RequestURI, prefix)
-			http.Error(w, "not under the endpoint path", http.StatusTeapot)
-			return
-		}
-		s.mu.Lock()
-		s.reqs = append(s.reqs, fakeServerRequest{
-			Method:      r.Method,
-			RequestURI:  strings.TrimPrefix(r.RequestURI, prefix),
-			ContentType: r.Header.Get("Content-Type"),
-			Auth:        r.Header.Get("Authorization"),
-			Body:        string(body),
-		})
-		s.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		h(w, r)
-	}))
-	t.Cleanup(s.Close)
-	s.endpoint = s.URL + prefix
-	return s
 }
 
 // fakeFixture reads a captured answer of etcd 3.4.23: its status, headers and

@@ -15,15 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
 // keysWireServer starts a server below /proxy that answers every keys
 // request with a small success, and a KeysAPI (prefix p, or the default
 // when p is nil) pointing at it.
-func keysWireServer(t *testing.T, p *string) (*fakePrefixedServer, KeysAPI) {
+func keysWireServer(t *testing.T, p *string) (*testServer, KeysAPI) {
 	t.Helper()
-	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	s, c := setup(t)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "42")
 		w.Header().Set("Content-Type", "application/json")
 		status := http.StatusOK
@@ -33,7 +36,6 @@ func keysWireServer(t *testing.T, p *string) (*fakePrefixedServer, KeysAPI) {
 		w.WriteHeader(status)
 		fmt.Fprint(w, `{"action":"get","node":{"key":"/x","value":"v","modifiedIndex":41,"createdIndex":41}}`)
 	})
-	c := keysHTTPClient(t, s.endpoint)
 	if p == nil {
 		return s, NewKeysAPI(c)
 	}
@@ -44,13 +46,7 @@ func keysWireServer(t *testing.T, p *string) (*fakePrefixedServer, KeysAPI) {
 // connections are closed when the test ends, so goleak sees no leftovers.
 func keysHTTPClient(t *testing.T, eps ...string) Client {
 	t.Helper()
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := New(Config{Endpoints: eps, Transport: tr})
-	if err != nil {
-		t.Fatalf("New(%v) = %v", eps, err)
-	}
-	return c
+	return newTestClient(t, Config{Endpoints: eps})
 }
 
 const keysFormType = "application/x-www-form-urlencoded"
@@ -230,29 +226,18 @@ func TestKeysAPI_wire(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, k := keysWireServer(t, nil)
-			if err := tc.call(context.Background(), k); err != nil {
-				t.Fatalf("call = %v, want nil", err)
-			}
+			require.NoError(t, tc.call(context.Background(), k), "call")
 			reqs := s.requests()
-			if len(reqs) != 1 {
-				t.Fatalf("server saw %d requests, want 1: %+v", len(reqs), reqs)
-			}
+			require.Len(t, reqs, 1, "requests the server saw")
 			r := reqs[0]
-			if r.Method != tc.method {
-				t.Errorf("method = %q, want %q", r.Method, tc.method)
+			assert.Equal(t, tc.method, r.Method, "method")
+			assert.Equal(t, tc.uri, r.RequestURI, "request URI")
+			assert.Equal(t, tc.body, r.Body, "body")
+			wantCtype := tc.ctype
+			if tc.noCtype {
+				wantCtype = ""
 			}
-			if r.RequestURI != tc.uri {
-				t.Errorf("request URI = %q, want %q", r.RequestURI, tc.uri)
-			}
-			if r.Body != tc.body {
-				t.Errorf("body = %q, want %q", r.Body, tc.body)
-			}
-			if tc.noCtype && r.ContentType != "" {
-				t.Errorf("Content-Type = %q, want none", r.ContentType)
-			}
-			if !tc.noCtype && r.ContentType != tc.ctype {
-				t.Errorf("Content-Type = %q, want %q", r.ContentType, tc.ctype)
-			}
+			assert.Equal(t, wantCtype, r.ContentType, "Content-Type")
 			// The query must be exactly what url.Values.Encode makes of it.
 			if _, q, ok := strings.Cut(r.RequestURI, "?"); ok {
 				v, err := url.ParseQuery(q)
@@ -322,17 +307,12 @@ func TestKeysAPI_paths(t *testing.T) {
 			s, k := keysWireServer(t, tc.prefix)
 			// The endpoint carries the path /proxy, which the server's
 			// handler has taken off already.
-			if _, err := k.Get(context.Background(), tc.key, nil); err != nil {
-				t.Fatalf("Get(%q) = %v, want nil", tc.key, err)
-			}
+			_, err := k.Get(context.Background(), tc.key, nil)
+			require.NoError(t, err, "Get(%q)", tc.key)
 			reqs := s.requests()
-			if len(reqs) != 1 {
-				t.Fatalf("server saw %d requests, want 1", len(reqs))
-			}
+			require.Len(t, reqs, 1, "requests the server saw")
 			got, _, _ := strings.Cut(reqs[0].RequestURI, "?")
-			if got != tc.uri {
-				t.Errorf("Get(%q) path = %q, want %q", tc.key, got, tc.uri)
-			}
+			assert.Equal(t, tc.uri, got, "Get(%q) path", tc.key)
 		})
 	}
 }
@@ -342,12 +322,11 @@ func TestKeysAPI_paths(t *testing.T) {
 func TestKeysAPI_endpointPathTrailingSlash(t *testing.T) {
 	s, _ := keysWireServer(t, nil)
 	k := NewKeysAPI(keysHTTPClient(t, s.endpoint+"/"))
-	if _, err := k.Get(context.Background(), "foo", nil); err != nil {
-		t.Fatalf("Get(%q) = %v, want nil", "foo", err)
-	}
-	if got := s.requests()[0].RequestURI; !strings.HasPrefix(got, "/v2/keys/foo?") {
-		t.Errorf("request URI = %q, want /v2/keys/foo?...", got)
-	}
+	_, err := k.Get(context.Background(), "foo", nil)
+	require.NoError(t, err, "Get(%q)", "foo")
+	reqs := s.requests()
+	require.Len(t, reqs, 1, "requests the server saw")
+	assert.True(t, strings.HasPrefix(reqs[0].RequestURI, "/v2/keys/foo?"), "request URI = %q, want /v2/keys/foo?...", reqs[0].RequestURI)
 }
 
 // keysWantResponse decodes a fixture with encoding/json, the reference for
@@ -737,15 +716,12 @@ func TestWatcher_cancelWhileBlocked(t *testing.T) {
 		t.Run(fmt.Sprintf("deadline=%v", deadline), func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
 			arrived := make(chan struct{}, 1)
-			s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+			tr := &http.Transport{}
+			s, c := setup(t, withConfig(Config{Transport: tr}))
+			s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				arrived <- struct{}{}
 				<-r.Context().Done()
 			})
-			tr := &http.Transport{}
-			c, err := New(Config{Endpoints: []string{s.endpoint}, Transport: tr})
-			if err != nil {
-				t.Fatal(err)
-			}
 			k := NewKeysAPI(c)
 			var (
 				ctx    context.Context

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestMembersAPI_wire checks every row of wire.md's members table against
@@ -56,24 +59,20 @@ func TestMembersAPI_wire(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+			s, c := setup(t)
+			s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tc.status)
 				w.Write([]byte(tc.answer))
 			})
-			m := NewMembersAPI(keysHTTPClient(t, s.endpoint))
-			if err := tc.call(context.Background(), m); err != nil {
-				t.Fatalf("call = %v, want nil", err)
-			}
+			require.NoError(t, tc.call(context.Background(), NewMembersAPI(c)), "call")
 			reqs := s.requests()
-			if len(reqs) != 1 {
-				t.Fatalf("server saw %d requests, want 1", len(reqs))
-			}
+			require.Len(t, reqs, 1, "requests the server saw")
 			r := reqs[0]
-			if r.Method != tc.method || r.RequestURI != tc.uri || r.Body != tc.body || r.ContentType != tc.ctype {
-				t.Errorf("request = %s %s %q (Content-Type %q), want %s %s %q (Content-Type %q)",
-					r.Method, r.RequestURI, r.Body, r.ContentType, tc.method, tc.uri, tc.body, tc.ctype)
-			}
+			assert.Equal(t, tc.method, r.Method, "method")
+			assert.Equal(t, tc.uri, r.RequestURI, "request URI")
+			assert.Equal(t, tc.body, r.Body, "body")
+			assert.Equal(t, tc.ctype, r.ContentType, "Content-Type")
 		})
 	}
 }

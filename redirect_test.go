@@ -6,63 +6,41 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// recordingServer answers every request like an etcd member would a Get
-// and records what arrived.
-type recordingServer struct {
-	*httptest.Server
-
-	mu   sync.Mutex // guards reqs
-	reqs []recordedRequest
+// redirectGetAnswer answers like an etcd member does a Get of /foo.
+func redirectGetAnswer(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Etcd-Index", "9")
+	io.WriteString(w, `{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":9,"createdIndex":9}}`)
 }
 
-type recordedRequest struct {
-	method, path, auth, body string
-}
-
-func newRecordingServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Request) bool) *recordingServer {
+// setupRedirect starts a server whose handler redirects with status
+// code to the Location that location (when not nil) returns for the
+// request, or answers like a Get when it returns "".
+func setupRedirect(t *testing.T, code int, location func(r *http.Request) string, opts ...setupOption) (*testServer, Client) {
 	t.Helper()
-	rs := &recordingServer{}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rs.mu.Lock()
-		rs.reqs = append(rs.reqs, recordedRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), string(b)})
-		rs.mu.Unlock()
-		if handle != nil && handle(w, r) {
-			return
+	s, c := setup(t, opts...)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if location != nil {
+			if loc := location(r); loc != "" {
+				w.Header().Set("Location", loc)
+				w.WriteHeader(code)
+				return
+			}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Etcd-Index", "9")
-		io.WriteString(w, `{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":9,"createdIndex":9}}`)
-	}))
-	t.Cleanup(rs.Close)
-	return rs
+		redirectGetAnswer(w)
+	})
+	return s, c
 }
 
-func (rs *recordingServer) requests() []recordedRequest {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return append([]recordedRequest(nil), rs.reqs...)
-}
-
-func newAuthedClient(t *testing.T, eps ...string) Client {
-	t.Helper()
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := New(Config{Endpoints: eps, Transport: tr, Username: "root", Password: "hunter2"})
-	if err != nil {
-		t.Fatalf("New(%q) = %v", eps, err)
-	}
-	return c
-}
+// redirectCreds are the credentials of the redirect tests' clients.
+var redirectCreds = Config{Username: "root", Password: "hunter2"}
 
 // TestCredentialsMayFollow pins net/http's rule for sensitive headers on
 // redirects, with the client's endpoints as the initial hosts.
@@ -161,20 +139,17 @@ func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			target := newRecordingServer(t, nil)
-			other := newRecordingServer(t, nil)
-			entry := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
-				w.Header().Set("Location", tc.target(t, target.URL, withHost(t, other.URL, "other.test")))
-				w.WriteHeader(http.StatusTemporaryRedirect)
-				return true
+			target, _ := setupRedirect(t, 0, nil)
+			other, _ := setupRedirect(t, 0, nil)
+			otherURL := withHost(t, other.endpoint, "other.test")
+			entry, _ := setupRedirect(t, http.StatusTemporaryRedirect, func(*http.Request) string {
+				return tc.target(t, target.endpoint, otherURL)
 			})
-			entryURL := withHost(t, entry.URL, tc.entryHost)
-			tr := &http.Transport{DialContext: nameDialer}
-			t.Cleanup(tr.CloseIdleConnections)
-			c, err := New(Config{Endpoints: []string{entryURL, withHost(t, other.URL, "other.test")}, Transport: tr, Username: "root", Password: "hunter2"})
-			if err != nil {
-				t.Fatalf("New = %v", err)
-			}
+			entryURL := withHost(t, entry.endpoint, tc.entryHost)
+			cfg := redirectCreds
+			cfg.Endpoints = []string{entryURL, otherURL}
+			cfg.Transport = &http.Transport{DialContext: nameDialer}
+			c := newTestClient(t, cfg)
 			// Pin the redirecting member: the list is shuffled, and the
 			// other endpoint is there only for its host to count as the
 			// client's own.
@@ -182,7 +157,7 @@ func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 			if _, err := kapi.Set(context.Background(), "/foo", "bar", nil); err != nil {
 				t.Fatalf("Set = %v", err)
 			}
-			if got := entry.requests(); len(got) != 1 || got[0].auth != wantAuth {
+			if got := entry.requests(); len(got) != 1 || got[0].Auth != wantAuth {
 				t.Fatalf("entry member saw %+v, want one request with the credentials", got)
 			}
 			dest := target
@@ -193,14 +168,14 @@ func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("redirect target saw %d requests, want 1", len(got))
 			}
-			if got[0].method != http.MethodPut || got[0].body != "value=bar" {
-				t.Errorf("redirect target saw %s %q, want the PUT with its body", got[0].method, got[0].body)
+			if got[0].Method != http.MethodPut || got[0].Body != "value=bar" {
+				t.Errorf("redirect target saw %s %q, want the PUT with its body", got[0].Method, got[0].Body)
 			}
-			if (got[0].auth != "") != tc.wantAuth {
-				t.Errorf("redirect target saw Authorization %q, want present = %v", got[0].auth, tc.wantAuth)
+			if (got[0].Auth != "") != tc.wantAuth {
+				t.Errorf("redirect target saw Authorization %q, want present = %v", got[0].Auth, tc.wantAuth)
 			}
-			if tc.wantAuth && got[0].auth != wantAuth {
-				t.Errorf("redirect target saw Authorization %q, want %q", got[0].auth, wantAuth)
+			if tc.wantAuth && got[0].Auth != wantAuth {
+				t.Errorf("redirect target saw Authorization %q, want %q", got[0].Auth, wantAuth)
 			}
 			if !tc.hitOther && len(other.requests()) != 0 {
 				t.Errorf("second endpoint saw %d requests, want none", len(other.requests()))
@@ -212,27 +187,21 @@ func TestRedirect_credentialsStayWithEndpoints(t *testing.T) {
 // TestRedirect_credentialsStayDropped follows net/http: once a hop drops
 // the credentials, a later hop back to an endpoint does not restore them.
 func TestRedirect_credentialsStayDropped(t *testing.T) {
-	var entry *recordingServer
+	var entry *testServer
 	var hops atomic.Int32
-	entry = newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+	entry, _ = setupRedirect(t, http.StatusTemporaryRedirect, func(r *http.Request) string {
 		if hops.Add(1) == 1 {
-			w.Header().Set("Location", withHost(t, entry.URL, "evil.test")+"/bounce")
-			w.WriteHeader(http.StatusTemporaryRedirect)
-			return true
+			return withHost(t, entry.endpoint, "evil.test") + "/bounce"
 		}
 		if r.URL.Path == "/bounce" {
-			w.Header().Set("Location", withHost(t, entry.URL, "etcd.test")+"/v2/keys/foo")
-			w.WriteHeader(http.StatusTemporaryRedirect)
-			return true
+			return withHost(t, entry.endpoint, "etcd.test") + "/v2/keys/foo"
 		}
-		return false
+		return ""
 	})
-	tr := &http.Transport{DialContext: nameDialer}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := New(Config{Endpoints: []string{withHost(t, entry.URL, "etcd.test")}, Transport: tr, Username: "root", Password: "hunter2"})
-	if err != nil {
-		t.Fatalf("New = %v", err)
-	}
+	cfg := redirectCreds
+	cfg.Endpoints = []string{withHost(t, entry.endpoint, "etcd.test")}
+	cfg.Transport = &http.Transport{DialContext: nameDialer}
+	c := newTestClient(t, cfg)
 	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 		t.Fatalf("Get = %v", err)
 	}
@@ -240,8 +209,8 @@ func TestRedirect_credentialsStayDropped(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("saw %d requests, want 3: %+v", len(got), got)
 	}
-	if got[0].auth == "" || got[1].auth != "" || got[2].auth != "" {
-		t.Errorf("Authorization along the chain = %q, %q, %q; want it on the first request only", got[0].auth, got[1].auth, got[2].auth)
+	if got[0].Auth == "" || got[1].Auth != "" || got[2].Auth != "" {
+		t.Errorf("Authorization along the chain = %q, %q, %q; want it on the first request only", got[0].Auth, got[1].Auth, got[2].Auth)
 	}
 }
 
@@ -269,24 +238,21 @@ func TestRedirect_relativeLocation(t *testing.T) {
 	tests := []struct {
 		name     string
 		location string
-		wantPath string
+		wantPath string // below the endpoint path
 	}{
-		{"absolute_path", "/v2/keys/moved", "/v2/keys/moved"},
+		{"absolute_path", testPrefix + "/v2/keys/moved", "/v2/keys/moved"},
 		{"relative_path", "moved", "/v2/keys/moved"},
 		{"parent", "../other/x", "/v2/other/x"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var hops atomic.Int32
-			srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+			srv, c := setupRedirect(t, http.StatusTemporaryRedirect, func(*http.Request) string {
 				if hops.Add(1) == 1 {
-					w.Header().Set("Location", tc.location)
-					w.WriteHeader(http.StatusTemporaryRedirect)
-					return true
+					return tc.location
 				}
-				return false
-			})
-			c := newAuthedClient(t, srv.URL)
+				return ""
+			}, withConfig(redirectCreds))
 			if _, err := NewKeysAPI(c).Set(context.Background(), "/foo", "bar", nil); err != nil {
 				t.Fatalf("Set = %v", err)
 			}
@@ -295,13 +261,13 @@ func TestRedirect_relativeLocation(t *testing.T) {
 				t.Fatalf("server saw %d requests, want 2 (the call and its redirect)", len(got))
 			}
 			second := got[1]
-			if second.path != tc.wantPath {
-				t.Errorf("redirected request path = %q, want %q", second.path, tc.wantPath)
+			if second.Path != tc.wantPath {
+				t.Errorf("redirected request path = %q, want %q", second.Path, tc.wantPath)
 			}
-			if second.method != http.MethodPut || second.body != "value=bar" {
-				t.Errorf("redirected request = %s with body %q, want PUT with value=bar", second.method, second.body)
+			if second.Method != http.MethodPut || second.Body != "value=bar" {
+				t.Errorf("redirected request = %s with body %q, want PUT with value=bar", second.Method, second.Body)
 			}
-			if second.auth == "" {
+			if second.Auth == "" {
 				t.Errorf("redirect to the same host lost the credentials")
 			}
 		})
@@ -316,7 +282,7 @@ func TestRedirect_loopsAndBadLocations(t *testing.T) {
 		check     CheckRedirectFunc
 		wantIs    error
 		wantText  string
-		wantCalls int32
+		wantCalls int
 	}{
 		{"self_loop_default_limit", func(s string) string { return s + "/v2/keys/foo" }, http.StatusTemporaryRedirect, nil, ErrTooManyRedirects, "", 11},
 		{"self_loop_hop_cap", func(s string) string { return s + "/v2/keys/foo" }, http.StatusFound, func(int) error { return nil }, ErrTooManyRedirects, "more than 100", 100},
@@ -327,25 +293,16 @@ func TestRedirect_loopsAndBadLocations(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var calls atomic.Int32
-			var srv *httptest.Server
-			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				if loc := tc.location(srv.URL); loc != "" {
-					w.Header()["Location"] = []string{loc}
+			s, c := setup(t, withConfig(Config{CheckRedirect: tc.check}))
+			s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if loc := tc.location(s.endpoint); loc != "" {
+					w.Header().Set("Location", loc)
 				}
 				w.WriteHeader(tc.status)
-			}))
-			t.Cleanup(srv.Close)
-			tr := &http.Transport{}
-			t.Cleanup(tr.CloseIdleConnections)
-			c, err := New(Config{Endpoints: []string{srv.URL}, Transport: tr, CheckRedirect: tc.check})
-			if err != nil {
-				t.Fatalf("New = %v", err)
-			}
+			})
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			_, err = NewKeysAPI(c).Get(ctx, "/foo", nil)
+			_, err := NewKeysAPI(c).Get(ctx, "/foo", nil)
 			if err == nil {
 				t.Fatal("Get = nil error, want one")
 			}
@@ -359,7 +316,7 @@ func TestRedirect_loopsAndBadLocations(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.wantText) {
 				t.Errorf("Get = %q, want it to contain %q", err, tc.wantText)
 			}
-			if got := calls.Load(); got != tc.wantCalls {
+			if got := len(s.requests()); got != tc.wantCalls {
 				t.Errorf("server saw %d requests, want %d", got, tc.wantCalls)
 			}
 		})
@@ -369,30 +326,20 @@ func TestRedirect_loopsAndBadLocations(t *testing.T) {
 var errRedirectRefused = errors.New("redirects not allowed here")
 
 func TestRedirect_pingPongBetweenHosts(t *testing.T) {
-	var a, b *httptest.Server
-	var calls atomic.Int32
-	a = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		http.Redirect(w, r, b.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	}))
-	t.Cleanup(a.Close)
-	b = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		http.Redirect(w, r, a.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	}))
-	t.Cleanup(b.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := New(Config{Endpoints: []string{a.URL}, Transport: tr})
-	if err != nil {
-		t.Fatalf("New = %v", err)
-	}
+	a, c := setup(t)
+	b, _ := setup(t)
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, b.endpoint+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	b.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, a.endpoint+r.URL.Path, http.StatusTemporaryRedirect)
+	})
 	// Create is one-shot: the redirect error comes back bare.
-	_, err = NewKeysAPI(c).Create(context.Background(), "/foo", "bar")
+	_, err := NewKeysAPI(c).Create(context.Background(), "/foo", "bar")
 	if err != ErrTooManyRedirects {
 		t.Fatalf("Create = %v, want ErrTooManyRedirects", err)
 	}
-	if got := calls.Load(); got != 11 {
+	if got := len(a.requests()) + len(b.requests()); got != 11 {
 		t.Errorf("servers saw %d requests, want 11", got)
 	}
 }
@@ -407,22 +354,14 @@ func captureCURL(t *testing.T) *curlBuffer {
 
 func TestCURL_neverShowsPasswords(t *testing.T) {
 	const secret = `Sup3r"se\cret&password=x`
-	srv := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+	srv, c := setup(t, withConfig(redirectCreds))
+	srv.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.Method == http.MethodPut:
-			w.WriteHeader(http.StatusOK)
-			io.WriteString(w, `{"user":"alice","roles":[]}`)
-		default:
-			w.WriteHeader(http.StatusOK)
-			io.WriteString(w, `{"user":"alice","roles":[]}`)
-		}
-		return true
+		io.WriteString(w, `{"user":"alice","roles":[]}`)
 	})
 	out := captureCURL(t)
 	ctx := context.Background()
 
-	c := newAuthedClient(t, srv.URL)
 	users := NewAuthUserAPI(c)
 	if err := users.AddUser(ctx, "alice", secret); err != nil {
 		t.Fatalf("AddUser = %v", err)
@@ -431,14 +370,15 @@ func TestCURL_neverShowsPasswords(t *testing.T) {
 		t.Fatalf("ChangePassword = %v", err)
 	}
 	// An endpoint URL with credentials in it must not print them either.
-	withUserinfo := strings.Replace(srv.URL, "http://", "http://alice:"+"pw-in-url"+"@", 1)
-	c2 := newAuthedClient(t, withUserinfo)
+	cfg := redirectCreds
+	cfg.Endpoints = []string{strings.Replace(srv.endpoint, "http://", "http://alice:"+"pw-in-url"+"@", 1)}
+	c2 := newTestClient(t, cfg)
 	if _, err := NewKeysAPI(c2).Get(ctx, "/foo", nil); err != nil {
 		t.Fatalf("Get = %v", err)
 	}
 	// A form body with a password field, as a proxy API might take.
 	form := &action{method: http.MethodPost, prefix: "/login", body: "user=alice&password=hunter2&x=1", contentType: formContentType}
-	req := (&httpClusterClient{}).newRequest(form, redirectTestURL(t, srv.URL), nil, false)
+	req := (&httpClusterClient{}).newRequest(form, redirectTestURL(t, srv.endpoint), nil, false)
 	if err := printcURL(req); err != nil {
 		t.Fatalf("printcURL = %v", err)
 	}
@@ -463,7 +403,7 @@ func TestCURL_neverShowsPasswords(t *testing.T) {
 	// The server itself got the real password.
 	var sawSecret bool
 	for _, r := range srv.requests() {
-		sawSecret = sawSecret || strings.Contains(r.body, `Sup3r\"se\\cret`)
+		sawSecret = sawSecret || strings.Contains(r.Body, `Sup3r\"se\\cret`)
 	}
 	if !sawSecret {
 		t.Errorf("server never received the real password: %+v", srv.requests())

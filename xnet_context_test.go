@@ -14,11 +14,14 @@ import (
 )
 
 func TestXNetContext_drivesAPI(t *testing.T) {
-	s := newFakePrefixedServer(t, "/proxy", func(w http.ResponseWriter, r *http.Request) {
+	s, c := setup(t)
+	s.mux.HandleFunc("/v2/members", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Etcd-Index", "7")
+		w.Write([]byte(`{"members":[{"id":"1","name":"n","peerURLs":["http://127.0.0.1:2380"],"clientURLs":["http://127.0.0.1:2379"]}]}`))
+	})
+	s.mux.HandleFunc("/v2/keys/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Etcd-Index", "7")
 		switch {
-		case r.URL.Path == "/proxy/v2/members":
-			w.Write([]byte(`{"members":[{"id":"1","name":"n","peerURLs":["http://127.0.0.1:2380"],"clientURLs":["http://127.0.0.1:2379"]}]}`))
 		case r.Method == http.MethodPut:
 			w.WriteHeader(http.StatusCreated)
 			w.Write([]byte(`{"action":"set","node":{"key":"/foo","value":"bar","modifiedIndex":7,"createdIndex":7}}`))
@@ -28,7 +31,6 @@ func TestXNetContext_drivesAPI(t *testing.T) {
 			w.Write([]byte(`{"action":"get","node":{"key":"/foo","value":"bar","modifiedIndex":7,"createdIndex":7}}`))
 		}
 	})
-	c := keysHTTPClient(t, s.endpoint)
 
 	var ctx context.Context = context.Background()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
