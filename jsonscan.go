@@ -147,6 +147,23 @@ func (s *jsonScanner) elemSep(opener byte, j int) {
 	}
 }
 
+// openList opens a container read as a list: an array, or, as ugorji
+// allows, an object read as the list of its keys and values. It returns
+// the opening and the matching closing bracket, or fails and returns 0
+// for both.
+func (s *jsonScanner) openList() (opener, closer byte) {
+	switch c := s.next(); c {
+	case '[':
+		s.open()
+		return c, ']'
+	case '{':
+		s.open()
+		return c, '}'
+	}
+	s.fail()
+	return 0, 0
+}
+
 // endInput checks that only whitespace follows the top-level value. ugorji
 // does not look there; JSON requires it.
 func (s *jsonScanner) endInput() {
