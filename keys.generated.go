@@ -3,53 +3,16 @@
 
 package client
 
-import (
-	"bytes"
-	"encoding/json"
-	"time"
-)
+import "time"
 
-// keysDecoder is the state of one decode: the scanner, and the slabs
-// every struct, list and time of the body is carved from, so that a
-// body costs a handful of allocations whatever its size.
+// keysDecoder is the state of one pass of decodeKeysResponseBody:
+// the scanner, and the slabs every struct, list and time of the body is
+// carved from.
 type keysDecoder struct {
-	s jsonScanner
-	// estimate is the number of '{' in the body, an upper bound of the
-	// objects in it and so of the structs and list elements it holds
-	// (unless arrays stand for structs). It counts the braces of JSON
-	// documents kept as values too, so slabs are sized by slabSize.
-	estimate   int
-	slabNode   []Node
-	madeNode   int
-	slabNodes  Nodes
-	madeNodes  int
-	stackNodes Nodes // elements of the lists being decoded, innermost last
-	slabTime   []time.Time
-	madeTime   int
-}
-
-// firstSlab caps the first slab of each kind: the estimate may count
-// many braces of JSON documents in values, and clearing slabs that
-// large for nothing would cost more than a second slab.
-const firstSlab = 1024
-
-// slabSize returns the size of the next slab of a kind of which made
-// elements were handed out so far, limit being the estimate's bound
-// on them. After the first, a slab holds what the rest of the body
-// would need if it were as dense as the part read so far, plus an
-// eighth, and at least as much as all before (so a body denser at its
-// end still needs few), but no more than the bound leaves.
-func (d *keysDecoder) slabSize(made, limit int) int {
-	if made == 0 {
-		return max(min(limit, firstSlab), 1)
-	}
-	pos := max(d.s.pos, 1)
-	ahead := made * (len(d.s.buf) - pos) / pos
-	size := max(ahead+ahead/8, made)
-	if made < limit {
-		size = min(size, limit-made)
-	}
-	return max(size, 64)
+	decodeState
+	slabNode  slab[Node]
+	listNodes lists[Node]
+	slabTime  slab[time.Time]
 }
 
 // decodeKeysResponseBody decodes body into *res with the semantics of
@@ -62,28 +25,14 @@ func (d *keysDecoder) slabSize(made, limit int) int {
 // into it, so the caller hands it over and must not change it
 // afterwards. It does not write to body either.
 func decodeKeysResponseBody(body []byte, res *Response) error {
-	saved := *res
-	var d keysDecoder
-	if d.run(body, res, true) {
-		return nil
-	}
-	if d.s.diverged && json.Valid(body) {
-		*res = saved
-		d = keysDecoder{}
-		if d.run(body, res, false) {
-			return nil
-		}
-	}
-	// Leave nothing half-decoded behind.
-	*res = saved
-	return ErrInvalidJSON
+	return decodeBody(body, res, keysDecoderPass)
 }
 
-// run makes one pass over body and reports whether it succeeded.
-func (d *keysDecoder) run(body []byte, res *Response, strict bool) bool {
-	d.s = jsonScanner{buf: body, strict: strict}
-	d.estimate = bytes.Count(body, []byte{'{'})
-	d.stackNodes = make(Nodes, 0, max(min(d.estimate, firstSlab), 8))
+// keysDecoderPass makes one pass over body, see decodeBody.
+func keysDecoderPass(body []byte, res *Response, strict bool) (ok, diverged bool) {
+	var d keysDecoder
+	d.start(body, strict)
+	d.listNodes.start(&d.decodeState)
 	s := &d.s
 	if s.tryNull() {
 		// A null body zeroes what it would have filled.
@@ -94,7 +43,7 @@ func (d *keysDecoder) run(body []byte, res *Response, strict bool) bool {
 		d.decodeResponse(res)
 	}
 	s.endInput()
-	return !s.bad
+	return !s.bad, s.diverged
 }
 
 // decodeResponse decodes a Response from an object (fields by name, unknown ones
@@ -341,23 +290,16 @@ func (d *keysDecoder) decodeNode(v *Node) {
 // key) reuses its elements, see decodeNodesInto.
 func (d *keysDecoder) decodeNodes(old Nodes) Nodes {
 	s := &d.s
-	opener := s.next()
-	closer := byte(']')
-	switch opener {
-	case '[':
-	case '{':
-		closer = '}'
-	default:
-		s.fail()
+	opener, closer := s.openList()
+	if opener == 0 {
 		return old
 	}
-	s.open()
 	if old != nil {
 		old = d.decodeNodesInto(old, opener)
 		s.close(closer)
 		return old
 	}
-	base := len(d.stackNodes)
+	base := len(d.listNodes.stack)
 	for j := 0; s.more(); j++ {
 		s.elemSep(opener, j)
 		var e *Node
@@ -365,14 +307,9 @@ func (d *keysDecoder) decodeNodes(old Nodes) Nodes {
 			e = d.newNode()
 			d.decodeNode(e)
 		}
-		d.stackNodes = append(d.stackNodes, e)
+		d.listNodes.stack = append(d.listNodes.stack, e)
 	}
-	out := Nodes{}
-	if n := len(d.stackNodes) - base; n > 0 {
-		out = d.carveNodes(n)
-		copy(out, d.stackNodes[base:])
-		d.stackNodes = d.stackNodes[:base]
-	}
+	out := d.listNodes.finish(&d.decodeState, base)
 	s.close(closer)
 	return out
 }
@@ -408,42 +345,15 @@ func (d *keysDecoder) decodeNodesInto(old Nodes, opener byte) Nodes {
 	return ns
 }
 
-// carveNodes returns a list of n elements cut from the slab, with its
-// capacity capped so that growing it never touches a neighbour.
-func (d *keysDecoder) carveNodes(n int) Nodes {
-	if len(d.slabNodes) < n {
-		size := max(n, d.slabSize(d.madeNodes, d.estimate))
-		d.madeNodes += size
-		d.slabNodes = make(Nodes, size)
-	}
-	out := d.slabNodes[:n:n]
-	d.slabNodes = d.slabNodes[n:]
-	return out
-}
-
 // newNode returns a zero Node from the slab.
 func (d *keysDecoder) newNode() *Node {
-	if len(d.slabNode) == 0 {
-		size := d.slabSize(d.madeNode, d.estimate)
-		d.madeNode += size
-		d.slabNode = make([]Node, size)
-	}
-	v := &d.slabNode[0]
-	d.slabNode = d.slabNode[1:]
-	return v
+	return d.slabNode.one(&d.decodeState, d.estimate)
 }
 
 // newTime returns a zero time.Time from the slab. Every time belongs to
-// a struct and a struct gets at most one per field, which bounds them
-// by the object estimate; a slab is made only when a body has a time
-// at all.
+// a struct and a struct gets at most 1 (one per time field), which
+// bounds them by the object estimate; a slab is made only when a body has
+// a time at all.
 func (d *keysDecoder) newTime() *time.Time {
-	if len(d.slabTime) == 0 {
-		size := d.slabSize(d.madeTime, d.estimate*1)
-		d.madeTime += size
-		d.slabTime = make([]time.Time, size)
-	}
-	t := &d.slabTime[0]
-	d.slabTime = d.slabTime[1:]
-	return t
+	return d.slabTime.one(&d.decodeState, d.estimate*1)
 }

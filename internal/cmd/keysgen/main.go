@@ -3,11 +3,15 @@
 // json tags) from the Go source named by -in and writes -out, a file of the
 // same package that defines decodeKeysResponseBody.
 //
-// The decoder it writes is structural only: for each struct, which field a
-// key or array position goes to and how that field's kind is read. The
-// byte-level rules live in the hand-written scanner jsonscan.go, so a change
-// of field set only needs `go generate`, and a fix of a decoding rule needs
-// no regeneration. It uses the standard library only, like the output.
+// The decoder it writes holds only what depends on those types: for each
+// struct, which field a key or array position goes to and how that field's
+// kind is read, and the slabs of each type. It is executed from the
+// template decoder.go.tmpl. Everything else is ordinary code of the target
+// package: the byte-level rules in the scanner (jsonscan*.go), the passes
+// over a body and the slab allocation (decode_runtime.go). So a change of
+// field set only needs `go generate`, and a fix of a decoding rule or a
+// tuning of the slabs needs no regeneration. It uses the standard library
+// only, like the output.
 //
 // Usage (from the //go:generate line in keys.go):
 //
@@ -25,6 +29,8 @@ func main() {
 	in := flag.String("in", "keys.go", "Go source file that defines the types")
 	out := flag.String("out", "keys.generated.go", "file to write")
 	root := flag.String("root", "Response", "struct type the body decodes into")
+	fn := flag.String("func", defaultNames.Func, "name of the decoding function to write")
+	decoder := flag.String("decoder", defaultNames.Decoder, "name of the decoder state type to write")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("keysgen: ")
@@ -37,7 +43,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	code, err := generate(m, *in)
+	code, err := generate(m, *in, names{Func: *fn, Decoder: *decoder})
 	if err != nil {
 		log.Fatal(err)
 	}

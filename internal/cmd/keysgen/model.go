@@ -9,17 +9,18 @@ import (
 	"strings"
 )
 
-// kind is how a field is decoded.
-type kind int
+// kind is how a field is decoded. The template tells kinds apart by
+// these names.
+type kind string
 
 const (
-	kindString    kind = iota
-	kindBool           // bool
-	kindUint64         // uint64
-	kindInt64          // int64
-	kindTimePtr        // *time.Time
-	kindStructPtr      // *T for a struct T of the model
-	kindSlicePtr       // a named slice type of *T for a struct T of the model
+	kindString    kind = "string"
+	kindBool      kind = "bool"
+	kindUint64    kind = "uint64"
+	kindInt64     kind = "int64"
+	kindTimePtr   kind = "time pointer"      // *time.Time
+	kindStructPtr kind = "struct pointer"    // *T for a struct T of the model
+	kindSlicePtr  kind = "slice of pointers" // a named slice type of *T for a struct T of the model
 )
 
 // field is one decoded field of a struct.
@@ -38,13 +39,20 @@ type structType struct {
 	Fields []field
 }
 
-// model is everything the generator needs: the root struct and every struct
-// and named slice reachable from it, in a stable order.
+// sliceType is a named slice type of pointers to a struct of the model.
+type sliceType struct {
+	Name string
+	Elem string
+}
+
+// model is everything the generator needs: the package, the root struct
+// and every struct and named slice reachable from it, in a stable order.
 type model struct {
+	Package   string
 	Root      string
 	Structs   []*structType // root first, then in order of discovery
 	PtrElems  []string      // structs allocated through pointers, in order
-	Slices    []string      // named slice types, in order
+	Slices    []sliceType   // named slice types, in order
 	TimeNames []string      // json names of *time.Time fields, in order
 }
 
@@ -75,7 +83,7 @@ func loadModel(filename string, src []byte, root string) (*model, error) {
 			specs[ts.Name.Name] = ts
 		}
 	}
-	m := &model{Root: root}
+	m := &model{Package: f.Name.Name, Root: root}
 	seenTime := map[string]bool{}
 	queue := []string{root}
 	for len(queue) > 0 {
@@ -116,8 +124,8 @@ func loadModel(filename string, src []byte, root string) (*model, error) {
 					if !contains(m.PtrElems, fd.Elem) {
 						m.PtrElems = append(m.PtrElems, fd.Elem)
 					}
-					if fd.Kind == kindSlicePtr && !contains(m.Slices, fd.Slice) {
-						m.Slices = append(m.Slices, fd.Slice)
+					if fd.Kind == kindSlicePtr && !m.hasSlice(fd.Slice) {
+						m.Slices = append(m.Slices, sliceType{Name: fd.Slice, Elem: fd.Elem})
 					}
 				case kindTimePtr:
 					if !seenTime[fd.JSONName] {
@@ -130,6 +138,15 @@ func loadModel(filename string, src []byte, root string) (*model, error) {
 		}
 	}
 	return m, nil
+}
+
+func (m *model) hasSlice(name string) bool {
+	for _, sl := range m.Slices {
+		if sl.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
