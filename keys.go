@@ -1,8 +1,8 @@
 package client
 
-// This file holds the keys API: the types a caller sees (Response, Node,
-// Error and the option structs), the actions that turn a call into an HTTP
-// request, and the Watcher. The JSON decoder for Response, Node and Nodes is
+// This file holds the keys API: the types a caller sees (Response, Node and
+// the option structs), the actions that describe each call, and the
+// Watcher. Its errors (Error and the codes) are in errors.go. The JSON decoder for Response, Node and Nodes is
 // generated into keys.generated.go; the scanner it builds on is in jsonscan*.go.
 
 //go:generate go run ./internal/cmd/keysgen -in keys.go -out keys.generated.go
