@@ -24,9 +24,15 @@ const (
 	// failure: reads and writes that cannot apply twice.
 	kindRetryable callKind = iota
 
-	// kindOneShot calls (Create, Delete) go to one member only; after a
-	// failure the call ends with that member's error.
-	kindOneShot
+	// kindNonIdempotent calls are writes a repeat could apply twice, or
+	// whose repeat would misreport the first one's success (Create,
+	// Delete, CreateInOrder). They go on to the next member, and are
+	// repeated by Config.Retry, only after failures that prove the
+	// request never left (delivery.neverSent); any other failure ends the
+	// call with an error wrapping ErrOutcomeUnknown. The rule is the
+	// cluster client's, not the API's, so every backend that marks its
+	// writes with this kind gets it.
+	kindNonIdempotent
 
 	// kindWatch calls are long polls: like reads, but exempt from
 	// HeaderTimeoutPerRequest, since a quiet key sends no headers.

@@ -97,9 +97,11 @@ type Config struct {
 	// Retry, when non-nil, retries a whole round over the endpoints when
 	// every member failed (as they do for a second or two while the
 	// cluster elects a leader), with capped exponential backoff, until
-	// the caller's context ends. Create, Delete and other one-shot calls
-	// are never retried. Nil means no retry, as in the original. (An
-	// addition of this package.)
+	// the caller's context ends. Create, Delete and CreateInOrder get
+	// another round only when no request of the failed one can have
+	// reached a member (every member refused the connection); see "How a
+	// call picks a member" in the package documentation. Nil means no
+	// retry, as in the original. (An addition of this package.)
 	Retry *RetryPolicy
 }
 

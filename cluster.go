@@ -116,7 +116,9 @@ func (c *httpClusterClient) shuffle(urls []url.URL) {
 }
 
 // Do sends act to the cluster: a round over the endpoints, and more
-// rounds under Config.Retry for calls that may be repeated.
+// rounds under Config.Retry while a round fails on every member. A round
+// of a kindNonIdempotent call fails on every member only when no request
+// of it left (see round), so repeating it is safe too.
 func (c *httpClusterClient) Do(ctx context.Context, ha httpAction) (*http.Response, []byte, error) {
 	act, ok := ha.(*action)
 	switch {
@@ -127,7 +129,7 @@ func (c *httpClusterClient) Do(ctx context.Context, ha httpAction) (*http.Respon
 	case act.method == "":
 		return nil, nil, ErrNoRequest
 	}
-	if c.retry == nil || act.kind == kindOneShot {
+	if c.retry == nil {
 		return c.round(ctx, act)
 	}
 
@@ -164,7 +166,12 @@ func pause(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// round walks the endpoints once, starting at the pinned one.
+// round walks the endpoints once, starting at the pinned one. Any call
+// goes on to the next member after a failure that proves its request never
+// left; only calls that are not kindNonIdempotent go on after any other
+// failure too. A write stops at the first member that may have received
+// it, with an error wrapping ErrOutcomeUnknown (or the redirect policy's
+// error as it is, when a member only redirected it).
 func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Response, []byte, error) {
 	st := c.state.Load()
 	n := len(st.urls)
@@ -188,9 +195,16 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 			}
 		} else if resp.StatusCode/100 == 5 {
 			err = memberServerError(st.strs[i], resp.StatusCode)
+			if act.kind == kindNonIdempotent {
+				// etcd answers 500 for a proposal that did not commit in
+				// time, and it may still commit.
+				err = &outcomeUnknownError{err}
+			}
 		}
 		if err != nil {
-			if act.kind == kindOneShot {
+			if ns, ok := err.(*notSentError); ok {
+				err = ns.cause
+			} else if act.kind == kindNonIdempotent {
 				st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
 				return nil, nil, err
 			}
@@ -233,6 +247,13 @@ func (c *httpClusterClient) sendTo(ctx context.Context, act *action, st *endpoin
 		}
 		resp, body, err := c.transport.send(ctx, req, st.strs[i], act.kind)
 		if err != nil {
+			// A write whose request may have reached this hop has an
+			// unknown outcome. One that provably never reached it was
+			// served by no one, even on a later hop: the hops before
+			// only answered with a redirect.
+			if _, ok := err.(*notSentError); !ok && act.kind == kindNonIdempotent {
+				err = &outcomeUnknownError{err}
+			}
 			return nil, nil, err
 		}
 		if resp.StatusCode/100 != 3 {

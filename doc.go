@@ -54,8 +54,39 @@ The client shuffles its endpoints once (at New, SetEndpoints and a Sync that
 changes the set) and pins the first. A call starts at the pinned endpoint
 and, when that member fails (a connection error, a header timeout or a 5xx
 answer), tries the next ones in turn, each at most once. The first member
-that answers anything else wins and is pinned. Create and Delete are sent to
-one member only: a retry elsewhere could apply them twice.
+that answers anything else wins and is pinned.
+
+Writes that a repeat could apply twice, or whose repeat would report the
+first one's success as a failure, follow the rule net/http's Transport
+applies to non-idempotent requests: Create (and Set with PrevNoExist),
+Delete (conditional or not) and CreateInOrder go on to the next member only
+after a failure that proves the request never left this process, and any
+failure after it may have reached a member ends the call. Proof is:
+
+  - a connection that could not be opened: a dial error or a refused
+    connection;
+  - with a RoundTripper that reports to net/http/httptrace (net/http's own
+    does), any failure, a header timeout included, before the transport
+    got a connection for the request.
+
+Everything else may have reached the member and leaves the outcome
+unknown: a connection reset or closed after the request was written (even a
+write that failed halfway counts, since the client cannot tell how much
+arrived), a header timeout after the connection was obtained, a broken
+answer, and any 5xx; etcd answers 500 "request timed out" for a proposal
+that did not commit in time, and it may still commit. Such a call returns an
+error that wraps ErrOutcomeUnknown and its cause: read back (for
+CreateInOrder, look for the value in the directory) before you repeat the
+write. A RoundTripper that does not trace and returns no dial error gives no
+proof, so its failures are unknown outcomes. A redirect hop counts like the
+member itself. Config.Retry repeats such a write only after a round in which
+no request left.
+
+Other writes stay retryable after any failure: a plain Set or Update
+writes the same value again, and a compare-and-swap (Set or Update with
+PrevIndex or PrevValue) cannot apply twice, since its comparison fails once
+the first has been applied; the repeat then answers with
+ErrorCodeTestFailed although the first succeeded.
 
 Sync reads the member list and replaces the endpoints with the client URLs
 the members advertise, but only when this client can reach them: a client
@@ -101,7 +132,10 @@ A call returns one of these:
     with a message, and *StatusError for an unexpected HTTP status;
   - ErrEmptyBody, ErrInvalidJSON or ErrResponseTooLarge, when an answer is
     not one etcd would give;
-  - for Create and Delete, the single member's failure as it is.
+  - for Create, Delete and CreateInOrder, an error wrapping
+    ErrOutcomeUnknown and the member's failure, when the write may or may
+    not have been applied (see above); a *ClusterError from these means no
+    member received it.
 
 The predicates IsKeyNotFound, IsUserNotFound, IsRoleNotFound and
 IsEventIndexCleared also work on wrapped errors.
@@ -182,8 +216,13 @@ were added but have not started yet have none).
 
 Behind the same API this package fixes limits its users lived with:
 
-  - After a one-shot failure (Create, Delete) the pin moves on, and so it
-    does when the caller's deadline passes while the pinned member has not
+  - Create, Delete and CreateInOrder are never sent to a second member
+    once one may have received them (the original repeated CreateInOrder,
+    so a queue could get a job twice), yet they go on to the next member
+    when the pinned one refused the connection (the original failed Create
+    and Delete then); an unknown outcome is recognisable as
+    ErrOutcomeUnknown.
+  - After such a failure the pin moves on, and so it does when the caller's deadline passes while the pinned member has not
     sent its response headers: a frozen (SIGSTOPped) member no longer keeps
     every later call hanging.
   - Cancellation goes through each request's context, so a cancelled or
@@ -211,7 +250,7 @@ Behind the same API this package fixes limits its users lived with:
 
 Additions (new names; nothing of the original changed): Config.Retry and
 RetryPolicy, Config.MaxResponseBytes, DefaultMaxResponseBytes,
-ErrResponseTooLarge, MembersError, StatusError, AuthError,
+ErrResponseTooLarge, ErrOutcomeUnknown, MembersError, StatusError, AuthError,
 IsEventIndexCleared, NewResilientWatcher, ResilientWatcherOptions,
 ActionResync, DefaultMaxPollTime, and ClusterError.Unwrap and Is.
 */

@@ -48,7 +48,35 @@ var (
 	// ErrResponseTooLarge is returned when a response body is larger than
 	// Config.MaxResponseBytes. (An addition of this package.)
 	ErrResponseTooLarge = errors.New("client: response body exceeds the configured maximum size")
+
+	// ErrOutcomeUnknown is wrapped by the error of a Create, Delete or
+	// CreateInOrder that failed after its request may have reached a
+	// member: a reset connection, a header timeout, a 5xx answer. The
+	// write may or may not have been applied, so the client did not send
+	// it again; read back (for CreateInOrder, look for the value in the
+	// directory) before retrying. errors.Is also finds the cause, such as
+	// syscall.ECONNRESET. (An addition of this package.)
+	ErrOutcomeUnknown = errors.New("client: outcome unknown, the write may have been applied")
 )
+
+// outcomeUnknownError is a write's failure after its request may have
+// reached a member; it matches ErrOutcomeUnknown and its cause.
+type outcomeUnknownError struct{ cause error }
+
+func (e *outcomeUnknownError) Error() string {
+	return ErrOutcomeUnknown.Error() + ": " + e.cause.Error()
+}
+
+func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }
+
+// notSentError marks a transport failure that proves the request never
+// reached a member (see delivery.neverSent), so even a write may go on to
+// the next member. Its text is the cause's.
+type notSentError struct{ cause error }
+
+func (e *notSentError) Error() string { return e.cause.Error() }
+
+func (e *notSentError) Unwrap() error { return e.cause }
 
 // Error codes etcd puts in the errorCode field of a failed keys call.
 const (

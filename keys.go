@@ -442,9 +442,12 @@ func setAction(prefix, key, value string, opts SetOptions) *action {
 		form.add("value", url.QueryEscape(value))
 	}
 
+	// A compare-and-swap (PrevIndex, PrevValue) and a plain Set stay
+	// retryable: a repeat cannot apply twice. A create can, as far as its
+	// caller can tell: the repeat fails with "node exists".
 	kind := kindRetryable
 	if opts.PrevExist == PrevNoExist {
-		kind = kindOneShot
+		kind = kindNonIdempotent
 	}
 	return &action{
 		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true,
@@ -461,6 +464,8 @@ func createInOrderAction(prefix, dir, value string, ttl time.Duration) *action {
 	return &action{
 		method: http.MethodPost, prefix: prefix, name: dir, keepSlash: true,
 		body: form, contentType: formContentType,
+		// Each repeat would enqueue another key.
+		kind: kindNonIdempotent,
 	}
 }
 
@@ -480,6 +485,9 @@ func deleteAction(prefix, key string, opts DeleteOptions) *action {
 	}
 	return &action{
 		method: http.MethodDelete, prefix: prefix, name: key, keepSlash: true,
-		query: q.String(), contentType: formContentType, kind: kindOneShot,
+		// Even a conditional Delete: a repeat of one that was applied
+		// fails with "key not found" and so reports a success as a
+		// failure; a plain one could remove a key created in between.
+		query: q.String(), contentType: formContentType, kind: kindNonIdempotent,
 	}
 }

@@ -40,17 +40,26 @@ func realAfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d,
 
 // send sends req and reads the answer. endpoint names the member in a
 // header-timeout error. Watches (kindWatch) are exempt from the header
-// timeout; everything else gets it when one is set.
+// timeout; everything else gets it when one is set. For a
+// kindNonIdempotent call, a failure that proves the request never left
+// (delivery.neverSent) comes back as a *notSentError.
 func (t *transport) send(ctx context.Context, req *http.Request, endpoint string, kind callKind) (*http.Response, []byte, error) {
 	if err := printcURL(req); err != nil {
-		return nil, nil, err
+		return nil, nil, &notSentError{err}
 	}
 
 	reqCtx := ctx
+	var dl *delivery
+	if kind == kindNonIdempotent {
+		// Only writes pay for the trace: other calls go to the next
+		// member after any failure anyway.
+		dl = new(delivery)
+		reqCtx = dl.trace(reqCtx)
+	}
 	var timer stopper
 	if t.headerTimeout > 0 && kind != kindWatch {
 		var cancel context.CancelFunc
-		reqCtx, cancel = context.WithCancel(ctx)
+		reqCtx, cancel = context.WithCancel(reqCtx)
 		defer cancel()
 		timer = t.afterFunc(t.headerTimeout, cancel)
 	}
@@ -69,7 +78,12 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, nil, ctxErr
 		}
-		return nil, nil, fmt.Errorf("client: endpoint %s exceeded header timeout", endpoint)
+		timeout := fmt.Errorf("client: endpoint %s exceeded header timeout", endpoint)
+		if err != nil && dl != nil && dl.neverSent(err) {
+			// Timed out while still connecting: nothing went out.
+			return nil, nil, &notSentError{timeout}
+		}
+		return nil, nil, timeout
 	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
@@ -77,6 +91,9 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, nil, errDeadlineAwaitingHeaders
+		}
+		if dl != nil && dl.neverSent(err) {
+			return nil, nil, &notSentError{err}
 		}
 		return nil, nil, err
 	}
