@@ -57,6 +57,13 @@ func built(version string) (string, error) {
 	if v, err := binaryVersion(bin); err == nil && v == version {
 		return bin, nil
 	}
+	// Holding the lock, any build directory left is from a builder that
+	// died (go test kills a binary that runs too long).
+	if stale, _ := filepath.Glob(filepath.Join(root, version+".build-*")); len(stale) > 0 {
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
 	announce(fmt.Sprintf("etcdtest: building etcd %s into %s (first run only, about %d minutes)", version, filepath.Dir(bin), buildMinutes))
 	if err := build(version, root, bin); err != nil {
 		return "", fmt.Errorf("no etcd binary found, and building etcd %s from the Go module proxy failed: %w\n"+
@@ -103,7 +110,7 @@ func build(version, root, bin string) error {
 			return err
 		}
 	}
-	if err := runGo(gocmd, src, modFlag, "build", "-buildvcs=false", "-trimpath", "-o", out, "."); err != nil {
+	if err := runGo(gocmd, src, modFlag, "build", "-buildvcs=false", "-o", out, "."); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
@@ -233,5 +240,16 @@ func parentGoStderr() (*os.File, error) {
 	if filepath.Base(exe) != "go" {
 		return nil, errors.New("parent is not the go command")
 	}
-	return os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, err
+	}
+	// Opened anew, a regular file gets an offset of its own, and go,
+	// writing at its offset, would overwrite the line; a terminal or
+	// pipe has no offsets.
+	if fi, err := f.Stat(); err != nil || fi.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.New("the go command's stderr is a file")
+	}
+	return f, nil
 }
