@@ -196,6 +196,7 @@ func TestBuilt_failure(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOMODCACHE", t.TempDir()) // nothing to find offline either
 	t.Setenv("GOFLAGS", "-mod=mod")
 	old := announce
 	announce = func(string) {}
