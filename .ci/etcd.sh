@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# Provides both etcd lines the integration suite runs against:
-#   - etcd 3.4 from Debian's etcd-server package, installed as /usr/bin/etcd;
-#   - etcd 3.5.35 built from internal/tools/etcd35 into "$1/etcd35".
-# Usage: .ci/etcd.sh <bindir>. Needs root for apt-get; idempotent.
+# Provides the etcd servers the real-etcd suites run against.
+#   .ci/etcd.sh debian       installs etcd 3.4 from Debian's etcd-server
+#                            package as /usr/bin/etcd (needs root; idempotent).
+#   .ci/etcd.sh build V...   builds each etcd version V into
+#                            $ETCDTEST_CACHE_DIR the way a first test run on
+#                            a machine without etcd does (internal/etcdtest,
+#                            from internal/tools/etcdXY), then runs etcdtest's
+#                            smoke test TestV3Gateway against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bindir=${1:?usage: .ci/etcd.sh <bindir>}
-mkdir -p "$bindir"
-bindir=$(cd "$bindir" && pwd)
-
-if [ ! -x /usr/bin/etcd ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
-fi
-
-(cd internal/tools/etcd35 && go build -o "$bindir/etcd35" .)
-
-/usr/bin/etcd --version | head -1
-"$bindir/etcd35" --version | head -1
+case "${1:-}" in
+debian)
+  if [ ! -x /usr/bin/etcd ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+  fi
+  /usr/bin/etcd --version | head -1
+  ;;
+build)
+  shift
+  : "${ETCDTEST_CACHE_DIR:?set ETCDTEST_CACHE_DIR to the cache to build into}"
+  for v in "$@"; do
+    s=$(date +%s)
+    # CI=true turns a failed build into a failed test, not a skip.
+    CI=true ETCDTEST_VERSION="$v" go test -count=1 -run '^TestV3Gateway$' -v ./internal/etcdtest/ >"$ETCDTEST_CACHE_DIR/$v.log" 2>&1 || {
+      cat "$ETCDTEST_CACHE_DIR/$v.log"; echo "etcd $v: build or smoke test failed"; exit 1; }
+    grep -q -- '--- PASS: TestV3Gateway' "$ETCDTEST_CACHE_DIR/$v.log" || {
+      cat "$ETCDTEST_CACHE_DIR/$v.log"; echo "etcd $v: TestV3Gateway did not pass"; exit 1; }
+    got=$("$ETCDTEST_CACHE_DIR/$v/etcd" --version | head -1)
+    [ "$got" = "etcd Version: $v" ] || { echo "etcd $v: cache holds '$got'"; exit 1; }
+    echo "$got: built and smoke-tested (TestV3Gateway) in $(( $(date +%s) - s ))s"
+  done
+  ;;
+*)
+  echo "usage: .ci/etcd.sh debian | build VERSION..." >&2; exit 2
+  ;;
+esac

@@ -1,7 +1,9 @@
 // Package integration runs the client against real etcd servers started by
-// internal/etcdtest: Debian's etcd 3.4 from $PATH by default, or any other
-// binary named by $ETCD_BIN (CI also runs it against etcd 3.5.35 built from
-// internal/tools/etcd35).
+// internal/etcdtest: an installed etcd 3.4 or 3.5 (Debian's 3.4 on CI), the
+// binary named by $ETCD_BIN, or else etcd 3.5.35 built once into the user's
+// cache; $ETCDTEST_VERSION picks another version (CI also runs it against
+// 3.5.35). Against etcd 3.6 and later, which serve no v2 API, every test
+// skips and says why.
 //
 // Where etcd 3.4 and 3.5 differ, the test says so in a comment, and it
 // branches on etcdtest.ServerVersion if their answers differ. So far the two
@@ -28,7 +30,11 @@ import (
 // TestMain fails the run if a watcher, AutoSync or request of the client
 // leaves a goroutine behind. Every test closes its transport's idle
 // connections, so none of their read loops remain either.
+//
+// etcdtest.Prepare builds etcd on a first run before the tests start, so
+// the build does not eat into their -timeout.
 func TestMain(m *testing.M) {
+	etcdtest.Prepare()
 	goleak.VerifyTestMain(m)
 }
 

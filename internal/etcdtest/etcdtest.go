@@ -4,8 +4,10 @@
 //
 // Every process a test starts is stopped by PID in t.Cleanup, also when the
 // test fails, and dies with the test binary (Pdeathsig). The binary comes from
-// $ETCD_BIN or $PATH; without one the tests skip, except under CI=true, where
-// they fail.
+// $ETCD_BIN, $PATH or the usual install locations, or is built once from the
+// Go module proxy into the user's cache directory (see Locate); only when
+// none can be had do the tests skip, except under CI=true, where they fail.
+// No ETCD_* variable of the test's environment reaches an etcd process.
 package etcdtest
 
 import (
@@ -48,70 +50,6 @@ const (
 	startMarker = "=== etcdtest: starting "
 )
 
-// Binary returns the path of the etcd binary to test against: $ETCD_BIN if
-// set (best absolute, since go test runs each package in its own
-// directory), else "etcd" looked up in $PATH. Without one the test is
-// skipped with a line saying how to get one, or fails when CI=true.
-func Binary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("ETCD_BIN"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ETCD_BIN=%q: %v", p, err)
-		}
-		return p
-	}
-	p, err := exec.LookPath("etcd")
-	if err == nil {
-		return p
-	}
-	const msg = "*** etcd not found: real-etcd tests need it. Install it (apt-get install etcd-server) or set ETCD_BIN=/path/to/etcd ***"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-var versions struct {
-	mu     sync.Mutex // guards byPath
-	byPath map[string]string
-}
-
-// ServerVersion returns the version the etcd binary of Binary reports, such
-// as "3.4.23" or "3.5.35". The answer is cached per binary.
-func ServerVersion(t testing.TB) string {
-	t.Helper()
-	bin := Binary(t)
-	versions.mu.Lock()
-	defer versions.mu.Unlock()
-	if v, ok := versions.byPath[bin]; ok {
-		return v
-	}
-	out, err := exec.Command(bin, "--version").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s --version: %v\n%s", bin, err, out)
-	}
-	v, err := parseVersion(out)
-	if err != nil {
-		t.Fatalf("%s --version: %v", bin, err)
-	}
-	if versions.byPath == nil {
-		versions.byPath = make(map[string]string)
-	}
-	versions.byPath[bin] = v
-	return v
-}
-
-func parseVersion(out []byte) (string, error) {
-	const prefix = "etcd Version: "
-	for line := range strings.Lines(string(out)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
-			return v, nil
-		}
-	}
-	return "", fmt.Errorf("no %q line in %q", prefix, out)
-}
-
 // Options tune Start.
 type Options struct {
 	// ExtraArgs are appended to every member's command line, for example
@@ -124,6 +62,13 @@ type Options struct {
 	// load balancer sees. Leader finds members by the URL they advertise,
 	// so it does not work with this option.
 	AdvertiseClientURL func(listenURL string) string
+
+	// Version, such as "3.6.16", starts that etcd version (installed or
+	// built, see LocateVersion) instead of the binary Locate picks. A
+	// version without the v2 API is started without it and awaited
+	// through /health; without Version, Start needs a binary that serves
+	// v2 and skips the test otherwise (see RequireV2).
+	Version string
 }
 
 // Cluster is a set of etcd members started by Start. Its methods are safe for
@@ -134,6 +79,7 @@ type Cluster struct {
 	Members []*Member
 
 	bin       string
+	v2        bool // the members serve the v2 API
 	extra     []string
 	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
 
@@ -151,6 +97,7 @@ type Member struct {
 	LogFile string
 
 	args []string
+	v2   bool // started with the v2 API
 
 	mu   sync.Mutex // guards cmd, done
 	cmd  *exec.Cmd
@@ -167,12 +114,26 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 	if n < 1 {
 		t.Fatalf("etcdtest.Start(%d): need at least one member", n)
 	}
-	c := &Cluster{bin: Binary(t)}
+	c := &Cluster{}
+	version := ""
 	for _, o := range opts {
 		c.extra = append(c.extra, o.ExtraArgs...)
 		if o.AdvertiseClientURL != nil {
 			c.advertise = o.AdvertiseClientURL
 		}
+		if o.Version != "" {
+			version = o.Version
+		}
+	}
+	if version == "" {
+		f := RequireV2(t)
+		c.bin, c.v2 = f.Path, true
+	} else {
+		f, err := LocateVersion(version)
+		if err != nil {
+			missing(t, err)
+		}
+		c.bin, c.v2 = f.Path, f.ServesV2()
 	}
 	var lastErr error
 	for attempt := 0; attempt < startAttempts; attempt++ {
@@ -243,6 +204,7 @@ func (c *Cluster) newMember(t testing.TB, name string, clientPort, peerPort int)
 		PeerURL:   "http://127.0.0.1:" + strconv.Itoa(peerPort),
 		DataDir:   filepath.Join(dir, "data"),
 		LogFile:   filepath.Join(dir, "etcd.log"),
+		v2:        c.v2,
 	}
 	t.Cleanup(func() {
 		m.stop()
@@ -269,7 +231,6 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		"--initial-cluster", initialCluster,
 		"--initial-cluster-state", state,
 		"--initial-cluster-token", token,
-		"--enable-v2=true",
 		// Fast elections, yet slow enough that a busy 2-core machine
 		// running -race tests does not trigger spurious ones.
 		"--heartbeat-interval", "100",
@@ -277,6 +238,10 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		"--snapshot-count", "10000",
 		"--logger", "zap",
 		"--log-outputs", "stderr",
+	}
+	if c.v2 {
+		// etcd 3.6 and later refuse to start with this flag at all.
+		args = append(args, "--enable-v2=true")
 	}
 	return append(args, c.extra...)
 }
@@ -312,6 +277,7 @@ func (m *Member) start() error {
 	defer logf.Close()
 	fmt.Fprintf(logf, "%s%s at %s\n", startMarker, m.Name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(bin(m), m.args[1:]...)
+	cmd.Env = childEnv()
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	// Pdeathsig makes the kernel kill etcd when the test binary dies, so no
@@ -340,8 +306,9 @@ func (m *Member) start() error {
 // that Restart needs nothing but the member.
 func bin(m *Member) string { return m.args[0] }
 
-// waitReady waits until the member answers GET /v2/keys/ and knows a leader.
-// It fails early when its process, or that of any member in also, exits.
+// waitReady waits until the member answers GET /v2/keys/ and knows a leader
+// (a member without v2: until /health says it is healthy, which needs a
+// leader too). It fails early when its process, or that of any member in also, exits.
 func (m *Member) waitReady(also ...*Member) error {
 	watch := append([]*Member{m}, also...)
 	hc := probeClient
@@ -357,7 +324,10 @@ func (m *Member) waitReady(also ...*Member) error {
 			}
 			return err
 		}
-		if ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
+		if m.v2 && ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
+			return nil
+		}
+		if !m.v2 && healthy(hc, m.ClientURL) {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -475,14 +445,21 @@ type memberJSON struct {
 }
 
 // Leader returns the current leader, as reported by /v2/members/leader of
-// the first running member that knows one. It waits up to readyTimeout for
-// an election to finish. It uses plain net/http, not the client under test.
+// the first running member that knows one (without v2: the member whose
+// /v3/maintenance/status names itself leader). It waits up to readyTimeout
+// for an election to finish. It uses plain net/http, not the client under
+// test.
 func (c *Cluster) Leader(t testing.TB) *Member {
 	t.Helper()
 	hc := probeClient
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		for _, ep := range c.Endpoints() {
+		if !c.v2 {
+			if m := c.v3Leader(hc); m != nil {
+				return m
+			}
+		}
+		for _, ep := range c.endpointsIfV2() {
 			var lj memberJSON
 			if err := getJSON(hc, ep+"/v2/members/leader", &lj); err != nil {
 				continue
@@ -500,6 +477,14 @@ func (c *Cluster) Leader(t testing.TB) *Member {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// endpointsIfV2 returns Endpoints for a cluster that serves v2, else none.
+func (c *Cluster) endpointsIfV2() []string {
+	if !c.v2 {
+		return nil
+	}
+	return c.Endpoints()
 }
 
 func getJSON(hc *http.Client, u string, v any) error {
@@ -545,7 +530,12 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 	}
 	var err error
 	for _, ep := range c.Endpoints() {
-		if err = getJSON(hc, ep+"/v2/members", &list); err == nil {
+		if c.v2 {
+			err = getJSON(hc, ep+"/v2/members", &list)
+		} else {
+			err = postJSON(hc, ep+"/v3/cluster/member/list", struct{}{}, &list)
+		}
+		if err == nil {
 			break
 		}
 	}

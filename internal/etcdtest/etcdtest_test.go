@@ -144,7 +144,8 @@ func TestStart_portTaken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Cluster{bin: Binary(t)}
+	f := RequireV2(t)
+	c := &Cluster{bin: f.Path, v2: true}
 	m := c.newMember(t, "m0", l.Addr().(*net.TCPAddr).Port, ports[0])
 	m.args = c.memberArgs(m, "m0="+m.PeerURL, "new", "port-taken")
 	if err := m.start(); err != nil {
