@@ -623,27 +623,10 @@ func TestClient_headerTimeout(t *testing.T) {
 func TestClient_headerTimeoutWatchExempt(t *testing.T) {
 	release := make(chan struct{})
 	ft := newFakeTransport()
-	ft.handler = func(req *http.Request) (*http.Response, error) {
-		select {
-		case <-release:
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
-		}
-		body := `{"action":"set","node":{"key":"/foo","value":"v","modifiedIndex":9,"createdIndex":9}}`
-		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
-			ContentLength: int64(len(body)), Request: req}, nil
-	}
+	ft.handler = func(req *http.Request) (*http.Response, error) { return eventOnRelease(release, req) }
 	c := newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
 	timers := useManualTimers(c)
-	type result struct {
-		r   *Response
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
-		done <- result{r, err}
-	}()
+	done := nextInBackground(c, context.Background())
 	clusterWaitRequests(t, ft, 1)
 	// Whatever time passes now, no header timeout may end the watch.
 	assert.Equal(t, 0, timers.count(), "a watch started a header timer")
@@ -1385,15 +1368,7 @@ func TestClient_oneShotWithCredentials(t *testing.T) {
 	c = newFakeClient(t, ft, Config{Username: "u", Password: "p", HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
 	timers := useManualTimers(c)
 	ctx := newTriggerCtx(t)
-	type result struct {
-		r   *Response
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(ctx)
-		done <- result{r, err}
-	}()
+	done := nextInBackground(c, ctx)
 	clusterWaitRequests(t, ft, 1)
 	assert.Equal(t, 0, timers.count(), "a watch with credentials started a header timer")
 	timers.fire()
@@ -1439,26 +1414,11 @@ func TestClient_redirectKeepsCallKind(t *testing.T) {
 			return &http.Response{StatusCode: http.StatusTemporaryRedirect, Body: http.NoBody, Request: req,
 				Header: http.Header{"Location": {"http://127.0.0.1:9/v2/keys/foo?wait=true"}}}, nil
 		}
-		select {
-		case <-release:
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
-		}
-		body := `{"action":"set","node":{"key":"/foo","value":"v","modifiedIndex":9,"createdIndex":9}}`
-		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
-			ContentLength: int64(len(body)), Request: req}, nil
+		return eventOnRelease(release, req)
 	}
 	c = newFakeClient(t, ft, Config{HeaderTimeoutPerRequest: 10 * time.Millisecond}, clusterEP1, clusterEP2)
 	timers := useManualTimers(c)
-	type result struct {
-		r   *Response
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(context.Background())
-		done <- result{r, err}
-	}()
+	done := nextInBackground(c, context.Background())
 	clusterWaitRequests(t, ft, 2)
 	assert.Equal(t, 0, timers.count(), "a redirected watch started a header timer")
 	timers.fire()
@@ -1466,4 +1426,33 @@ func TestClient_redirectKeepsCallKind(t *testing.T) {
 	if res := <-done; res.err != nil || res.r.Node.ModifiedIndex != 9 {
 		t.Errorf("redirected Watcher.Next = %v, %v, want the event once the member answers", res.r, res.err)
 	}
+}
+
+// watchResult is what one Watcher.Next returned.
+type watchResult struct {
+	r   *Response
+	err error
+}
+
+// nextInBackground runs one Watcher.Next on /foo and delivers its result.
+func nextInBackground(c Client, ctx context.Context) <-chan watchResult {
+	done := make(chan watchResult, 1)
+	go func() {
+		r, err := NewKeysAPI(c).Watcher("/foo", nil).Next(ctx)
+		done <- watchResult{r, err}
+	}()
+	return done
+}
+
+// eventOnRelease answers req like a member whose next event on /foo, at
+// index 9, happens when release is closed.
+func eventOnRelease(release <-chan struct{}, req *http.Request) (*http.Response, error) {
+	select {
+	case <-release:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	body := `{"action":"set","node":{"key":"/foo","value":"v","modifiedIndex":9,"createdIndex":9}}`
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req}, nil
 }

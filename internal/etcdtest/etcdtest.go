@@ -492,13 +492,19 @@ func getJSON(hc *http.Client, u string, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeOK(resp, "GET "+u, v)
+}
+
+// decodeOK reads a 200 answer into v, closing its body; what names the
+// request in the error for any other status.
+func decodeOK(resp *http.Response, what string, v any) error {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, b)
+		return fmt.Errorf("%s: %s: %s", what, resp.Status, b)
 	}
 	return json.Unmarshal(b, v)
 }

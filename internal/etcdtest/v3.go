@@ -3,8 +3,6 @@ package etcdtest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -53,13 +51,5 @@ func postJSON(hc *http.Client, u string, in, out any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: %s: %s", u, resp.Status, b)
-	}
-	return json.Unmarshal(b, out)
+	return decodeOK(resp, "POST "+u, out)
 }
