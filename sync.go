@@ -157,6 +157,11 @@ func (c *httpClusterClient) reachableFirst(urls []url.URL, answered map[string]b
 // replace a working endpoint with one this client cannot reach.
 func (c *httpClusterClient) pinLeader(ctx context.Context, st *endpointState, answered map[string]bool, d *syncevent.Decision) error {
 	lm, err := leaderMember(ctx, c)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// The caller ended the call: say so, as every call does, so
+		// AutoSync stopped by its context returns exactly ctx.Err().
+		return ctxErr
+	}
 	if err != nil || lm == nil || len(lm.ClientURLs) == 0 {
 		return ErrNoLeaderEndpoint
 	}

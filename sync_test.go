@@ -494,3 +494,27 @@ func TestSyncevent_Observe(t *testing.T) {
 	}
 	assert.Equal(t, "kept-unreachable", syncevent.KeptUnreachable.String())
 }
+
+// TestAutoSync_PrioritizeLeaderContextEndsDuringLeaderLookup: when the
+// caller's context ends while Sync asks for the leader, Sync and AutoSync
+// return exactly the context's error, not ErrNoLeaderEndpoint.
+func TestAutoSync_PrioritizeLeaderContextEndsDuringLeaderLookup(t *testing.T) {
+	members := clusterMembersHandler([]string{clusterEP1}, 0, 200)
+	asked := make(chan struct{}, 1)
+	ft := newFakeTransport()
+	ft.handler = func(req *http.Request) (*http.Response, error) {
+		if req.URL.Path == "/v2/members/leader" {
+			asked <- struct{}{}
+			<-req.Context().Done()
+			return nil, req.Context().Err()
+		}
+		return members(req)
+	}
+	c := newFakeClient(t, ft, Config{SelectionMode: EndpointSelectionPrioritizeLeader}, clusterEP1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.AutoSync(ctx, time.Hour) }()
+	<-asked
+	cancel()
+	assert.Equal(t, context.Canceled, <-done)
+}
