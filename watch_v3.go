@@ -235,7 +235,20 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 		if it.marker && it.ev.Type != "DELETE" && !containsString(ops, it.name) {
 			// A record, or a directory made along the way: only a
 			// directory made or updated by Set(Dir) is an operation.
-			continue
+			// The watched directory's own record is in its parent's
+			// marker, outside the stream, so it is looked up.
+			if it.name != w.key {
+				continue
+			}
+			rec, ok, err := w.lookup(ctx, it.name, rev)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			recs[parentOf(it.name)] = rec
+			ops = append(ops, it.name)
 		}
 		op := it.name
 		for _, o := range ops {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,6 +119,10 @@ type Options struct {
 	// "--strict-reconfig-check=false".
 	ExtraArgs []string
 
+	// V3Only starts the members without --enable-v2 (etcd 3.6+ refuses
+	// it) and waits for /health instead of the v2 API.
+	V3Only bool
+
 	// AdvertiseClientURL, when set, returns the client URL a member
 	// advertises (--advertise-client-urls), given the one it listens on,
 	// which stays its ClientURL: what a client behind NAT, a tunnel or a
@@ -135,6 +140,7 @@ type Cluster struct {
 
 	bin       string
 	extra     []string
+	v3Only    bool
 	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
 
 	mu sync.Mutex // guards Members appends after Start
@@ -170,6 +176,7 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 	c := &Cluster{bin: Binary(t)}
 	for _, o := range opts {
 		c.extra = append(c.extra, o.ExtraArgs...)
+		c.v3Only = c.v3Only || o.V3Only
 		if o.AdvertiseClientURL != nil {
 			c.advertise = o.AdvertiseClientURL
 		}
@@ -269,7 +276,6 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		"--initial-cluster", initialCluster,
 		"--initial-cluster-state", state,
 		"--initial-cluster-token", token,
-		"--enable-v2=true",
 		// Fast elections, yet slow enough that a busy 2-core machine
 		// running -race tests does not trigger spurious ones.
 		"--heartbeat-interval", "100",
@@ -277,6 +283,9 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		"--snapshot-count", "10000",
 		"--logger", "zap",
 		"--log-outputs", "stderr",
+	}
+	if !c.v3Only {
+		args = append(args, "--enable-v2=true")
 	}
 	return append(args, c.extra...)
 }
@@ -357,7 +366,12 @@ func (m *Member) waitReady(also ...*Member) error {
 			}
 			return err
 		}
-		if ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
+		if !slices.Contains(m.args, "--enable-v2=true") {
+			// A v3-only member: /health answers 200 once it has a leader.
+			if ok200(hc, m.ClientURL+"/health") {
+				return nil
+			}
+		} else if ok200(hc, m.ClientURL+"/v2/keys/") && ok200(hc, m.ClientURL+"/v2/members/leader") {
 			return nil
 		}
 		if time.Now().After(deadline) {
