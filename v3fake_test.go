@@ -31,7 +31,9 @@ func newFakeGateway(t *testing.T) (*fakeGateway, *httptest.Server) {
 	return g, srv
 }
 
-func (g *fakeGateway) header() v3Header { return v3Header{ClusterID: 0xabc, MemberID: 1, Revision: g.rev} }
+func (g *fakeGateway) header() v3Header {
+	return v3Header{ClusterID: 0xabc, MemberID: 1, Revision: g.rev}
+}
 
 func (g *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
