@@ -37,6 +37,12 @@ const (
 	// kindWatch calls are long polls: like reads, but exempt from
 	// HeaderTimeoutPerRequest, since a quiet key sends no headers.
 	kindWatch
+
+	// kindStream calls open a stream that never ends (a v3 watch): like
+	// watches they are exempt from the header timeout, and a 200 answer's
+	// body is handed back open, unread, for the caller to read message by
+	// message and close. Other answers are read whole as usual.
+	kindStream
 )
 
 // action is one call, as a value: the cluster client derives each

@@ -51,7 +51,7 @@ const (
 // NewAuthRoleAPI returns an AuthRoleAPI that works through c. It is safe
 // for concurrent use.
 func NewAuthRoleAPI(c Client) AuthRoleAPI {
-	return &httpAuthRoleAPI{client: c}
+	return &httpAuthRoleAPI{client: authClient(c)}
 }
 
 // AuthRoleAPI manages the roles of etcd's v2 authentication.

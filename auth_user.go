@@ -43,7 +43,7 @@ type UserRoles struct {
 // NewAuthUserAPI returns an AuthUserAPI that works through c. It is safe
 // for concurrent use.
 func NewAuthUserAPI(c Client) AuthUserAPI {
-	return &httpAuthUserAPI{client: c}
+	return &httpAuthUserAPI{client: authClient(c)}
 }
 
 // AuthUserAPI manages the users of etcd's v2 authentication.

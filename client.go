@@ -8,10 +8,12 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/seed26e043ee/client/version"
@@ -55,6 +57,34 @@ const (
 	// client URL, so writes need no forwarding between members.
 	EndpointSelectionPrioritizeLeader
 )
+
+// API selects which of etcd's APIs a Client speaks. (An addition of this
+// package.)
+type API int
+
+const (
+	// APIv2, the zero value, speaks etcd's v2 HTTP API (/v2/keys, ...),
+	// as the original client did. etcd 3.4 and 3.5 serve it only when
+	// started with --enable-v2; 3.6 and later do not serve it at all.
+	APIv2 API = iota
+
+	// APIv3 keeps the same KeysAPI, MembersAPI, Sync and GetVersion but
+	// maps them onto etcd's v3 API through its JSON gateway (/v3/...),
+	// which etcd 3.4 to 3.7 serve by default. The v2 key tree is stored
+	// as plain v3 keys; docs/v3-layout.md in the repository describes
+	// the layout and every difference from the v2 API.
+	APIv3
+)
+
+func (a API) String() string {
+	switch a {
+	case APIv2:
+		return "APIv2"
+	case APIv3:
+		return "APIv3"
+	}
+	return "API(" + strconv.Itoa(int(a)) + ")"
+}
 
 // Config is the configuration of New. Its zero fields mean the documented
 // defaults, but Endpoints must not be empty.
@@ -103,6 +133,17 @@ type Config struct {
 	// call picks a member" in the package documentation. Nil means no
 	// retry, as in the original. (An addition of this package.)
 	Retry *RetryPolicy
+
+	// API selects the etcd API the client speaks: APIv2 (the zero value)
+	// or APIv3, for etcd 3.6 and later, which no longer serve v2. (An
+	// addition of this package.)
+	API API
+
+	// V3KeyPrefix is put in front of every v2 key stored on APIv3: the
+	// key "/a" is the v3 key V3KeyPrefix+"/a". Empty by default; use it
+	// to keep several applications apart in one cluster. Ignored on
+	// APIv2. (An addition of this package.)
+	V3KeyPrefix string
 }
 
 // RetryPolicy tunes Config.Retry. Zero fields mean the documented
@@ -210,6 +251,14 @@ func New(cfg Config) (Client, error) {
 	if c.transport.maxBody <= 0 {
 		c.transport.maxBody = DefaultMaxResponseBytes
 	}
+	switch cfg.API {
+	case APIv2:
+	case APIv3:
+		c.v3 = &v3Gateway{client: c, maxMsg: c.transport.maxBody}
+		c.v3Prefix = cfg.V3KeyPrefix
+	default:
+		return nil, fmt.Errorf("client: unknown Config.API %d", int(cfg.API))
+	}
 	if cfg.Username != "" {
 		c.authHeader = []string{basicAuth(cfg.Username, cfg.Password)}
 	}
@@ -217,6 +266,29 @@ func New(cfg Config) (Client, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// v3Config is how the APIs built on a Client learn that it speaks APIv3:
+// they look for this method, so a caller's own Client implementation
+// keeps working and gets the v2 APIs.
+type v3Config interface {
+	v3Backend() (v3Backend, string)
+}
+
+// v3Backend returns the v3 transport and key prefix, or nil on APIv2.
+func (c *httpClusterClient) v3Backend() (v3Backend, string) {
+	if c.v3 == nil {
+		return nil, ""
+	}
+	return c.v3, c.v3Prefix
+}
+
+// v3Of returns c's v3 transport and key prefix, or nil when c speaks v2.
+func v3Of(c Client) (v3Backend, string) {
+	if vc, ok := c.(v3Config); ok {
+		return vc.v3Backend()
+	}
+	return nil, ""
 }
 
 func (c *httpClusterClient) GetVersion(ctx context.Context) (*version.Versions, error) {

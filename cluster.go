@@ -50,6 +50,9 @@ type httpClusterClient struct {
 	mu   sync.Mutex // guards rand and serialises replacements of state
 	rand *rand.Rand
 
+	v3       *v3Gateway // nil on APIv2
+	v3Prefix string     // Config.V3KeyPrefix
+
 	syncPoint // sync.go: the observer of Sync's decisions, its probe bound
 }
 

@@ -57,7 +57,45 @@ var (
 	// directory) before retrying. errors.Is also finds the cause, such as
 	// syscall.ECONNRESET. (An addition of this package.)
 	ErrOutcomeUnknown = errors.New("client: outcome unknown, the write may have been applied")
+
+	// ErrV2NotServed is matched (errors.Is) by the error of an APIv2 call
+	// answered by a member that does not serve etcd's v2 API: etcd 3.6 and
+	// later, or 3.4 and 3.5 started without --enable-v2. Such a member
+	// answers 404 "404 page not found". Set API: client.APIv3 in the
+	// Config to use the v3 API instead. The error also matches
+	// ErrInvalidJSON, which callers of the original client check for. (An
+	// addition of this package.)
+	ErrV2NotServed = errors.New("client: the member does not serve etcd's v2 API (etcd 3.6+ serves only v3; 3.4/3.5 serve v2 only with --enable-v2); set API: client.APIv3 in the client.Config to use the v3 API")
+
+	// ErrNoV3Gateway is returned on APIv3 when a member answers 404
+	// without the gateway's JSON: it serves no v3 JSON gateway at /v3/
+	// (etcd before 3.4, a proxy, or a wrong port). (An addition of this
+	// package.)
+	ErrNoV3Gateway = errors.New("client: the member does not serve etcd's v3 JSON gateway at /v3/ (APIv3 needs etcd 3.4 or later)")
+
+	// ErrNotOnAPIv3 is returned by every call of AuthAPI, AuthUserAPI and
+	// AuthRoleAPI built on an APIv3 client: etcd's v3 auth is not mapped
+	// yet. Manage users and roles with etcdctl meanwhile. (An addition of
+	// this package.)
+	ErrNotOnAPIv3 = errors.New("client: the auth APIs are not available with API: client.APIv3 yet (etcd's v3 auth differs from v2's); use etcdctl for users and roles")
 )
+
+// v2NotServedError is ErrV2NotServed; it also matches ErrInvalidJSON,
+// the error the original gave for the same answer.
+type v2NotServedError struct{}
+
+func (v2NotServedError) Error() string   { return ErrV2NotServed.Error() }
+func (v2NotServedError) Unwrap() []error { return []error{ErrV2NotServed, ErrInvalidJSON} }
+
+// v2NotServed returns the error for a v2 call answered by a member that
+// serves no v2 API (its router's plain-text 404), or nil for any other
+// answer.
+func v2NotServed(code int, body []byte) error {
+	if code == 404 && bytes.Equal(bytes.TrimSpace(body), []byte("404 page not found")) {
+		return v2NotServedError{}
+	}
+	return nil
+}
 
 // outcomeUnknownError is a write's failure after its request may have
 // reached a member; it matches ErrOutcomeUnknown and its cause.

@@ -201,8 +201,10 @@ func TestErrors_asThroughWrapping(t *testing.T) {
 func TestErrors_sentinelsAreSameValues(t *testing.T) {
 	ctx := context.Background()
 	notEtcd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// An etcd 3.4+ member without --enable-v2 answers like this.
-		http.Error(w, "404 page not found", http.StatusNotFound)
+		// A proxy's page. (An etcd member that serves no v2 API answers
+		// "404 page not found", which gives ErrV2NotServed; see
+		// TestKeysAPI_responseErrors.)
+		http.Error(w, "<html>Not Found</html>", http.StatusNotFound)
 	}))
 	t.Cleanup(notEtcd.Close)
 	empty := errorsTestServer(t, http.StatusOK, "")

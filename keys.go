@@ -31,14 +31,22 @@ var (
 )
 
 // NewKeysAPI returns a KeysAPI that works on the key space of etcd's v2
-// API (path prefix /v2/keys) through c.
+// API (path prefix /v2/keys) through c. When c was made with API:
+// APIv3, it returns the same API mapped onto etcd's v3 key space (see
+// Config.API and docs/v3-layout.md).
 func NewKeysAPI(c Client) KeysAPI {
 	return NewKeysAPIWithPrefix(c, defaultV2KeysPrefix)
 }
 
 // NewKeysAPIWithPrefix is like NewKeysAPI with another path prefix in
 // place of /v2/keys, for example for a proxy that mounts etcd elsewhere.
+// On an APIv3 client there is no such path, and p is ignored: the v3
+// keys are placed by Config.V3KeyPrefix, and a proxy's path goes into the
+// endpoint URLs, which keep it in front of /v3/.
 func NewKeysAPIWithPrefix(c Client, p string) KeysAPI {
+	if kv, prefix := v3Of(c); kv != nil {
+		return newV3KeysAPI(kv, prefix)
+	}
 	return &httpKeysAPI{client: c, prefix: p}
 }
 
@@ -241,6 +249,9 @@ func unmarshalHTTPResponse(code int, header http.Header, body []byte) (*Response
 		}
 		return unmarshalSuccessfulKeysResponse(header, body)
 	default:
+		if err := v2NotServed(code, body); err != nil {
+			return nil, err
+		}
 		return nil, decodeKeysRefusal(body)
 	}
 }

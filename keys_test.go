@@ -509,7 +509,14 @@ func TestKeysAPI_responseErrors(t *testing.T) {
 		{name: "200_chunked_empty_body", reply: fakeReply{status: 200, chunked: true}, wantErr: ErrEmptyBody},
 		{name: "200_garbage", reply: fakeJSON(200, "<html>hello</html>", "5"), wantErr: ErrInvalidJSON},
 		{name: "200_truncated_json", reply: fakeJSON(200, ok[:30], "5"), wantErr: ErrInvalidJSON},
-		{name: "404_plain_text", reply: fakeReply{status: 404, body: "404 page not found\n"}, wantErr: ErrInvalidJSON},
+		{name: "404_plain_text", reply: fakeReply{status: 404, body: "404 page not found\n"}, check: func(t *testing.T, err error) {
+			// A member that serves no v2 API (etcd 3.6+, or 3.4/3.5
+			// without --enable-v2): the error says so and names APIv3, and
+			// still matches ErrInvalidJSON, the original's error for it.
+			if !errors.Is(err, ErrV2NotServed) || !errors.Is(err, ErrInvalidJSON) || !strings.Contains(err.Error(), "API: client.APIv3") {
+				t.Errorf("err = %v, want ErrV2NotServed naming API: client.APIv3 and matching ErrInvalidJSON", err)
+			}
+		}},
 		{name: "bad_x_etcd_index", reply: fakeJSON(200, ok, "abc"), check: func(t *testing.T, err error) {
 			var ne *strconv.NumError
 			if !errors.As(err, &ne) || ne.Num != "abc" {

@@ -33,7 +33,14 @@ type Member struct {
 
 // NewMembersAPI returns a MembersAPI that works through c. It is safe for
 // concurrent use.
+//
+// On an APIv3 client it uses etcd's v3 cluster calls: member IDs are the
+// same hex strings, a refusal is a *MembersError, and Remove of a member
+// that is not there succeeds, as the v2 API's 410 Gone did.
 func NewMembersAPI(c Client) MembersAPI {
+	if kv, _ := v3Of(c); kv != nil {
+		return &v3MembersAPI{kv: kv}
+	}
 	return &httpMembersAPI{client: c}
 }
 
@@ -74,6 +81,9 @@ func (m *httpMembersAPI) List(ctx context.Context) ([]Member, error) {
 func listMembers(ctx context.Context, c httpClient) ([]Member, error) {
 	resp, body, err := c.Do(ctx, membersAction(http.MethodGet, "", nil))
 	if err != nil {
+		return nil, err
+	}
+	if err := v2NotServed(resp.StatusCode, body); err != nil {
 		return nil, err
 	}
 	if err := checkStatus(resp.StatusCode, body, http.StatusOK); err != nil {

@@ -59,6 +59,22 @@ func (c *httpClusterClient) recordSync(d syncevent.Decision) {
 	}
 }
 
+// listMembers and leaderMember read the membership through the API the
+// client speaks.
+func (c *httpClusterClient) listMembers(ctx context.Context) ([]Member, error) {
+	if c.v3 != nil {
+		return v3ListMembers(ctx, c.v3)
+	}
+	return listMembers(ctx, c)
+}
+
+func (c *httpClusterClient) leaderMember(ctx context.Context) (*Member, error) {
+	if c.v3 != nil {
+		return v3Leader(ctx, c.v3)
+	}
+	return leaderMember(ctx, c)
+}
+
 func (c *httpClusterClient) Sync(ctx context.Context) error {
 	var d syncevent.Decision
 	err := c.sync(ctx, &d)
@@ -70,7 +86,7 @@ func (c *httpClusterClient) Sync(ctx context.Context) error {
 
 // sync does the work of Sync and notes in d what it decided.
 func (c *httpClusterClient) sync(ctx context.Context, d *syncevent.Decision) error {
-	ms, err := listMembers(ctx, c)
+	ms, err := c.listMembers(ctx)
 	if err != nil {
 		return err
 	}
@@ -156,7 +172,7 @@ func (c *httpClusterClient) reachableFirst(urls []url.URL, answered map[string]b
 // URL that did not answer its probe is neither pinned nor added: it would
 // replace a working endpoint with one this client cannot reach.
 func (c *httpClusterClient) pinLeader(ctx context.Context, st *endpointState, answered map[string]bool, d *syncevent.Decision) error {
-	lm, err := leaderMember(ctx, c)
+	lm, err := c.leaderMember(ctx)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// The caller ended the call: say so, as every call does, so
 		// AutoSync stopped by its context returns exactly ctx.Err().

@@ -57,7 +57,7 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 		reqCtx = dl.trace(reqCtx)
 	}
 	var timer stopper
-	if t.headerTimeout > 0 && kind != kindWatch {
+	if t.headerTimeout > 0 && kind != kindWatch && kind != kindStream {
 		var cancel context.CancelFunc
 		reqCtx, cancel = context.WithCancel(reqCtx)
 		defer cancel()
@@ -96,6 +96,12 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 			return nil, nil, &notSentError{err}
 		}
 		return nil, nil, err
+	}
+
+	if kind == kindStream && resp.StatusCode == http.StatusOK {
+		// The caller reads and closes the stream; the cap applies to
+		// each of its messages there.
+		return resp, nil, nil
 	}
 
 	// A body cut short by the caller's context surfaces as the transport's

@@ -56,6 +56,10 @@ type Options struct {
 	// "--strict-reconfig-check=false".
 	ExtraArgs []string
 
+	// V3Only starts the members without --enable-v2 (etcd 3.6+ refuses
+	// it) and waits for /health instead of the v2 API.
+	V3Only bool
+
 	// AdvertiseClientURL, when set, returns the client URL a member
 	// advertises (--advertise-client-urls), given the one it listens on,
 	// which stays its ClientURL: what a client behind NAT, a tunnel or a
@@ -81,6 +85,7 @@ type Cluster struct {
 	bin       string
 	v2        bool // the members serve the v2 API
 	extra     []string
+	v3Only    bool
 	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
 
 	mu sync.Mutex // guards Members appends after Start
@@ -118,6 +123,7 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 	version := ""
 	for _, o := range opts {
 		c.extra = append(c.extra, o.ExtraArgs...)
+		c.v3Only = c.v3Only || o.V3Only
 		if o.AdvertiseClientURL != nil {
 			c.advertise = o.AdvertiseClientURL
 		}
@@ -125,15 +131,24 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 			version = o.Version
 		}
 	}
-	if version == "" {
+	switch {
+	case version == "" && c.v3Only:
+		// Any etcd serves the v3 API; ETCD_BIN or ETCDTEST_VERSION pick
+		// which one.
+		f, err := Locate()
+		if err != nil {
+			missing(t, err)
+		}
+		c.bin = f.Path
+	case version == "":
 		f := RequireV2(t)
 		c.bin, c.v2 = f.Path, true
-	} else {
+	default:
 		f, err := LocateVersion(version)
 		if err != nil {
 			missing(t, err)
 		}
-		c.bin, c.v2 = f.Path, f.ServesV2()
+		c.bin, c.v2 = f.Path, f.ServesV2() && !c.v3Only
 	}
 	var lastErr error
 	for attempt := 0; attempt < startAttempts; attempt++ {

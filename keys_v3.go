@@ -1,0 +1,364 @@
+package client
+
+// This file maps the v2 keys API onto etcd's v3 key space (APIv3): the
+// layout of docs/v3-layout.md, the v2 errors, and Get. The writes are in
+// keys_v3_write.go, the Watcher in watch_v3.go. It sees etcd only through
+// the v3Backend interface (v3gateway.go).
+//
+// Layout, in short: the v2 key K is the v3 key prefix+K with the value
+// verbatim; a directory D has one marker key prefix+D+"/" (the root's is
+// prefix+"/"), which no v2 key can name, since v2 keys are cleaned paths
+// without a trailing slash. A directory's marker records the v2 action
+// and key of the last write to one of its direct children, written in
+// the same transaction, so a watcher can tell a "create" from a "set".
+
+import (
+	"context"
+	"encoding/json"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The v2 messages of the errors the mapping gives, as etcd 3.4 words
+// them.
+var v2ErrorMessages = map[int]string{
+	ErrorCodeKeyNotFound:       "Key not found",
+	ErrorCodeTestFailed:        "Compare failed",
+	ErrorCodeNotFile:           "Not a file",
+	ErrorCodeNotDir:            "Not a directory",
+	ErrorCodeNodeExist:         "Key already exists",
+	ErrorCodeRootROnly:         "Root is read only",
+	ErrorCodeDirNotEmpty:       "Directory not empty",
+	ErrorCodeEventIndexCleared: "The event in requested index is outdated and cleared",
+	211:                        "Value provided on refresh",
+	212:                        "A TTL must be provided on refresh",
+}
+
+func v2Error(code int, cause string, index int64) Error {
+	return Error{Code: code, Message: v2ErrorMessages[code], Cause: cause, Index: uint64(index)}
+}
+
+// dirMarker is the value of a directory's marker key.
+type dirMarker struct {
+	// Action and Key name the last write to a direct child made through
+	// this package, in the revision of the marker's last change.
+	Action string `json:"a,omitempty"`
+	Key    string `json:"k,omitempty"`
+	// Refresh marks a write that only renewed a TTL, which v2 watchers
+	// are not told about.
+	Refresh bool `json:"r,omitempty"`
+}
+
+type v3KeysAPI struct {
+	kv     v3Backend
+	prefix string
+
+	// now gives the time expirations are computed from; tests fix it.
+	now func() time.Time
+}
+
+func newV3KeysAPI(kv v3Backend, prefix string) *v3KeysAPI {
+	return &v3KeysAPI{kv: kv, prefix: prefix, now: time.Now}
+}
+
+// cleanKey turns a caller's key into the v2 path etcd would use: rooted,
+// cleaned, without a trailing slash; "/" is the root.
+func cleanKey(key string) string {
+	return path.Clean("/" + key)
+}
+
+// fileKey is the v3 key of the v2 key k.
+func (k *v3KeysAPI) fileKey(key string) []byte { return []byte(k.prefix + key) }
+
+// markerKey is the v3 key of directory d's marker.
+func (k *v3KeysAPI) markerKey(dir string) []byte {
+	if dir == "/" {
+		return []byte(k.prefix + "/")
+	}
+	return []byte(k.prefix + dir + "/")
+}
+
+// prefixEnd is the end of the v3 range of every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := slices.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return []byte{0} // p is all 0xff: to the end of the key space
+}
+
+// ancestors returns the directories above key, the root first.
+func ancestors(key string) []string {
+	if key == "/" {
+		return nil
+	}
+	out := []string{"/"}
+	for i := 1; i < len(key); i++ {
+		if key[i] == '/' {
+			out = append(out, key[:i])
+		}
+	}
+	return out
+}
+
+func parentOf(key string) string {
+	d := path.Dir(key)
+	return d
+}
+
+// v3Response starts a Response with the header's index and cluster ID.
+func v3Response(action string, h v3Header) *Response {
+	return &Response{Action: action, Index: uint64(h.Revision), ClusterID: uitoaHex(h.ClusterID)}
+}
+
+func uitoaHex(v uint64) string {
+	const digits = "0123456789abcdef"
+	if v == 0 {
+		return "0"
+	}
+	var b [16]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[i:])
+}
+
+// ttls reads and remembers the remaining lifetime of leases, so a listing
+// asks once per lease.
+type ttls struct {
+	k     *v3KeysAPI
+	known map[int64]int64
+}
+
+// fill sets n's TTL and Expiration from lease (none when 0 or gone).
+func (t *ttls) fill(ctx context.Context, n *Node, lease int64) error {
+	if lease == 0 {
+		return nil
+	}
+	ttl, ok := t.known[lease]
+	if !ok {
+		var err error
+		ttl, _, err = t.k.kv.leaseTimeToLive(ctx, lease)
+		if err != nil {
+			return err
+		}
+		if t.known == nil {
+			t.known = make(map[int64]int64)
+		}
+		t.known[lease] = ttl
+	}
+	if ttl < 0 {
+		return nil
+	}
+	if ttl == 0 {
+		// etcd reports a lease about to go as 0; v2 never shows a TTL
+		// below 1 for a node still there.
+		ttl = 1
+	}
+	exp := t.k.now().Add(time.Duration(ttl) * time.Second).UTC()
+	n.TTL = ttl
+	n.Expiration = &exp
+	return nil
+}
+
+func (k *v3KeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Response, error) {
+	var o GetOptions
+	if opts != nil {
+		o = *opts
+	}
+	key = cleanKey(key)
+	// One range from the key to the end of its subtree: the key itself,
+	// its marker and everything below. It also holds names like "/a-b"
+	// that sort between "/a" and "/a/", which are skipped.
+	var req v3RangeRequest
+	if key == "/" {
+		req.Key = k.markerKey("/")
+	} else {
+		req.Key = k.fileKey(key)
+	}
+	req.RangeEnd = prefixEnd(k.markerKey(key))
+	req.Serializable = !o.Quorum
+	rr, err := k.kv.rangeKeys(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	t := &ttls{k: k}
+	var node *Node
+	if key != "/" && len(rr.Kvs) > 0 && string(rr.Kvs[0].Key) == string(req.Key) {
+		kv := &rr.Kvs[0]
+		node = &Node{Key: key, Value: string(kv.Value), CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
+		if err := t.fill(ctx, node, kv.Lease); err != nil {
+			return nil, err
+		}
+	} else {
+		node, err = k.buildDir(ctx, t, key, rr.Kvs, o.Recursive)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if node == nil {
+		return nil, k.notFound(ctx, key, rr.Header.Revision)
+	}
+	resp := v3Response("get", rr.Header)
+	resp.Node = node
+	return resp, nil
+}
+
+// notFound returns the error of a key that is not there: "Not a
+// directory" when one of its ancestors is a key (as v2 walks the path),
+// else "Key not found".
+func (k *v3KeysAPI) notFound(ctx context.Context, key string, rev int64) error {
+	if f, err := k.fileAncestor(ctx, key, rev); err != nil {
+		return err
+	} else if f != "" {
+		return v2Error(ErrorCodeNotDir, f, rev)
+	}
+	return v2Error(ErrorCodeKeyNotFound, key, rev)
+}
+
+// fileAncestor returns the first ancestor of key that is a key, at
+// revision rev, or "".
+func (k *v3KeysAPI) fileAncestor(ctx context.Context, key string, rev int64) (string, error) {
+	anc := ancestors(key)
+	if len(anc) < 2 {
+		return "", nil
+	}
+	txn := &v3TxnRequest{}
+	for _, a := range anc[1:] {
+		txn.Success = append(txn.Success, v3RequestOp{Range: &v3RangeRequest{Key: k.fileKey(a), CountOnly: true, Revision: rev}})
+	}
+	tr, err := k.kv.txn(ctx, txn, kindRetryable)
+	if err != nil {
+		return "", err
+	}
+	for i, r := range tr.Responses {
+		if r.Range != nil && r.Range.Count > 0 {
+			return anc[i+1], nil
+		}
+	}
+	return "", nil
+}
+
+// buildDir builds the node of directory dir from the kvs of its subtree
+// (sorted by key, as etcd returns them): its children, and with
+// recursive their subtrees too. It returns nil when nothing is there.
+// Hidden children (a name starting with "_") are left out, as v2 does.
+func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3KeyValue, recursive bool) (*Node, error) {
+	mk := string(k.markerKey(dir))
+	root := &Node{Key: dir, Dir: true}
+	if dir == "/" {
+		root.Key = ""
+	}
+	found := false
+	dirs := map[string]*Node{dir: root}
+	// dirNode returns the node of directory d below dir, making it and
+	// its parents as needed.
+	var dirNode func(d string) *Node
+	dirNode = func(d string) *Node {
+		if n, ok := dirs[d]; ok {
+			return n
+		}
+		n := &Node{Key: d, Dir: true}
+		dirs[d] = n
+		p := dirNode(parentOf(d))
+		if p == root || recursive {
+			p.Nodes = append(p.Nodes, n)
+		}
+		return n
+	}
+	for i := range kvs {
+		kv := &kvs[i]
+		raw := string(kv.Key)
+		if !strings.HasPrefix(raw, mk) {
+			continue // the key itself, or a name like "/a-b"
+		}
+		found = true
+		rel := raw[len(k.prefix):]
+		if strings.HasSuffix(rel, "/") {
+			// A marker: the directory's indexes and lease.
+			d := strings.TrimSuffix(rel, "/")
+			if d == "" {
+				d = "/"
+			}
+			if d != dir && skipHidden(dir, d) {
+				continue
+			}
+			if d != dir && !recursive && parentOf(d) != dir {
+				continue
+			}
+			n := dirNode(d)
+			n.CreatedIndex, n.ModifiedIndex = uint64(kv.CreateRevision), uint64(kv.CreateRevision)
+			if d != "/" {
+				if err := t.fill(ctx, n, kv.Lease); err != nil {
+					return nil, err
+				}
+			} else {
+				n.CreatedIndex, n.ModifiedIndex = 0, 0
+			}
+			continue
+		}
+		if skipHidden(dir, rel) {
+			continue
+		}
+		p := parentOf(rel)
+		if p != dir && !recursive {
+			// A deeper key only shows that its top directory below dir
+			// exists.
+			base := strings.TrimSuffix(dir, "/")
+			rest := rel[len(base)+1:]
+			dirNode(base + "/" + rest[:strings.IndexByte(rest, '/')])
+			continue
+		}
+		n := &Node{Key: rel, Value: string(kv.Value), CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
+		if err := t.fill(ctx, n, kv.Lease); err != nil {
+			return nil, err
+		}
+		pn := dirNode(p)
+		pn.Nodes = append(pn.Nodes, n)
+	}
+	if !found {
+		return nil, nil
+	}
+	sortNodes(root)
+	return root, nil
+}
+
+// skipHidden reports whether key, below the listed directory dir, has a
+// hidden segment below dir.
+func skipHidden(dir, key string) bool {
+	rest := strings.TrimPrefix(key, strings.TrimSuffix(dir, "/"))
+	return strings.Contains(rest, "/_")
+}
+
+// sortNodes orders every directory's children by key; v2 does so for
+// sorted listings, and an order is as good as the random one otherwise.
+func sortNodes(n *Node) {
+	if len(n.Nodes) == 0 {
+		n.Nodes = nil
+		return
+	}
+	slices.SortFunc(n.Nodes, func(a, b *Node) int { return strings.Compare(a.Key, b.Key) })
+	for _, c := range n.Nodes {
+		if c.Dir {
+			sortNodes(c)
+		}
+	}
+}
+
+// parseMarker decodes a marker's value; a foreign or empty value is no
+// record.
+func parseMarker(v []byte) dirMarker {
+	var m dirMarker
+	if len(v) > 0 {
+		_ = json.Unmarshal(v, &m)
+	}
+	return m
+}

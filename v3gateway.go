@@ -1,0 +1,369 @@
+package client
+
+// This file is the v3 transport: etcd's v3 API as JSON over HTTP (the
+// gRPC gateway at /v3/...), sent through the cluster client like every
+// other call, so failover, redirects, retry, cURL debug and the body cap
+// apply unchanged. The v2 semantics built on it (keys_v3*.go,
+// watch_v3.go, members_v3.go) see only the v3Backend interface, so
+// another transport (gRPC, in a separate module) could replace this one
+// without touching the mapping.
+//
+// The gateway encodes bytes as base64 (Go's []byte JSON encoding) and
+// 64-bit integers as JSON strings (the ",string" tags), and leaves zero
+// fields out.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// v3Backend is what the v2 mapping needs of etcd's v3 API.
+type v3Backend interface {
+	// txn runs one transaction; kind tells the cluster client whether a
+	// repeat on another member is safe.
+	txn(ctx context.Context, req *v3TxnRequest, kind callKind) (*v3TxnResponse, error)
+	// rangeKeys runs one range (a read).
+	rangeKeys(ctx context.Context, req *v3RangeRequest) (*v3RangeResponse, error)
+	leaseGrant(ctx context.Context, ttl int64) (int64, error)
+	leaseRevoke(ctx context.Context, id int64) error
+	// leaseTimeToLive returns the seconds lease id has left and the TTL it
+	// was granted; ttl is -1 for a lease that is gone.
+	leaseTimeToLive(ctx context.Context, id int64) (ttl, granted int64, err error)
+	// watch opens one watch stream carrying the given watches.
+	watch(ctx context.Context, reqs []v3WatchCreate) (v3WatchStream, error)
+	memberList(ctx context.Context) (*v3MemberListResponse, error)
+	memberAdd(ctx context.Context, peerURLs []string) (*v3Member, error)
+	memberRemove(ctx context.Context, id uint64) error
+	memberUpdate(ctx context.Context, id uint64, peerURLs []string) error
+	status(ctx context.Context) (*v3StatusResponse, error)
+}
+
+// v3WatchStream is an open watch stream: Recv returns the next message
+// and Close ends the stream.
+type v3WatchStream interface {
+	Recv() (*v3WatchResponse, error)
+	Close() error
+}
+
+type v3Header struct {
+	ClusterID uint64 `json:"cluster_id,string"`
+	MemberID  uint64 `json:"member_id,string"`
+	Revision  int64  `json:"revision,string"`
+	RaftTerm  uint64 `json:"raft_term,string"`
+}
+
+type v3KeyValue struct {
+	Key            []byte `json:"key"`
+	CreateRevision int64  `json:"create_revision,string"`
+	ModRevision    int64  `json:"mod_revision,string"`
+	Version        int64  `json:"version,string"`
+	Value          []byte `json:"value"`
+	Lease          int64  `json:"lease,string"`
+}
+
+type v3RangeRequest struct {
+	Key          []byte `json:"key"`
+	RangeEnd     []byte `json:"range_end,omitempty"`
+	Limit        int64  `json:"limit,string,omitempty"`
+	Revision     int64  `json:"revision,string,omitempty"`
+	Serializable bool   `json:"serializable,omitempty"`
+	KeysOnly     bool   `json:"keys_only,omitempty"`
+	CountOnly    bool   `json:"count_only,omitempty"`
+}
+
+type v3RangeResponse struct {
+	Header v3Header     `json:"header"`
+	Kvs    []v3KeyValue `json:"kvs"`
+	More   bool         `json:"more"`
+	Count  int64        `json:"count,string"`
+}
+
+type v3PutRequest struct {
+	Key         []byte `json:"key"`
+	Value       []byte `json:"value"`
+	Lease       int64  `json:"lease,string,omitempty"`
+	PrevKv      bool   `json:"prev_kv,omitempty"`
+	IgnoreLease bool   `json:"ignore_lease,omitempty"`
+}
+
+type v3DeleteRangeRequest struct {
+	Key      []byte `json:"key"`
+	RangeEnd []byte `json:"range_end,omitempty"`
+	PrevKv   bool   `json:"prev_kv,omitempty"`
+}
+
+// v3Compare is one condition of a transaction. Only the field of Target
+// is sent: the gateway refuses more than one member of the proto's oneof.
+type v3Compare struct {
+	Key      []byte
+	RangeEnd []byte
+	Target   string // "MOD", "CREATE", "VERSION", "VALUE"
+	Result   string // "EQUAL", "LESS", "GREATER", "NOT_EQUAL"
+	Rev      int64  // for MOD, CREATE and VERSION
+	Value    []byte // for VALUE
+}
+
+func (c v3Compare) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"key": c.Key, "target": c.Target, "result": c.Result}
+	if c.RangeEnd != nil {
+		m["range_end"] = c.RangeEnd
+	}
+	switch c.Target {
+	case "MOD":
+		m["mod_revision"] = strconv.FormatInt(c.Rev, 10)
+	case "CREATE":
+		m["create_revision"] = strconv.FormatInt(c.Rev, 10)
+	case "VERSION":
+		m["version"] = strconv.FormatInt(c.Rev, 10)
+	case "VALUE":
+		m["value"] = c.Value
+	}
+	return json.Marshal(m)
+}
+
+type v3RequestOp struct {
+	Range       *v3RangeRequest       `json:"request_range,omitempty"`
+	Put         *v3PutRequest         `json:"request_put,omitempty"`
+	DeleteRange *v3DeleteRangeRequest `json:"request_delete_range,omitempty"`
+}
+
+type v3TxnRequest struct {
+	Compare []v3Compare   `json:"compare,omitempty"`
+	Success []v3RequestOp `json:"success,omitempty"`
+	Failure []v3RequestOp `json:"failure,omitempty"`
+}
+
+type v3ResponseOp struct {
+	Range       *v3RangeResponse `json:"response_range"`
+	Put         *struct{}        `json:"response_put"`
+	DeleteRange *struct {
+		Deleted int64        `json:"deleted,string"`
+		PrevKvs []v3KeyValue `json:"prev_kvs"`
+	} `json:"response_delete_range"`
+}
+
+type v3TxnResponse struct {
+	Header    v3Header       `json:"header"`
+	Succeeded bool           `json:"succeeded"`
+	Responses []v3ResponseOp `json:"responses"`
+}
+
+type v3WatchCreate struct {
+	Key           []byte `json:"key"`
+	RangeEnd      []byte `json:"range_end,omitempty"`
+	StartRevision int64  `json:"start_revision,string,omitempty"`
+	PrevKv        bool   `json:"prev_kv,omitempty"`
+	WatchID       int64  `json:"watch_id,string,omitempty"`
+}
+
+type v3Event struct {
+	Type   string      `json:"type"` // "" (PUT, the zero value) or "DELETE"
+	Kv     v3KeyValue  `json:"kv"`
+	PrevKv *v3KeyValue `json:"prev_kv"`
+}
+
+type v3WatchResponse struct {
+	Header          v3Header  `json:"header"`
+	WatchID         int64     `json:"watch_id,string"`
+	Created         bool      `json:"created"`
+	Canceled        bool      `json:"canceled"`
+	CompactRevision int64     `json:"compact_revision,string"`
+	CancelReason    string    `json:"cancel_reason"`
+	Events          []v3Event `json:"events"`
+}
+
+type v3Member struct {
+	ID         uint64   `json:"ID,string"`
+	Name       string   `json:"name"`
+	PeerURLs   []string `json:"peerURLs"`
+	ClientURLs []string `json:"clientURLs"`
+	IsLearner  bool     `json:"isLearner"`
+}
+
+type v3MemberListResponse struct {
+	Header  v3Header   `json:"header"`
+	Members []v3Member `json:"members"`
+}
+
+type v3StatusResponse struct {
+	Header  v3Header `json:"header"`
+	Version string   `json:"version"`
+	Leader  uint64   `json:"leader,string"`
+}
+
+// GatewayError is a refusal of etcd's v3 JSON gateway: the gRPC status
+// code and message it answered with, such as code 11 "etcdserver: mvcc:
+// required revision has been compacted". The v2 mapping turns the
+// refusals a v2 caller could get into the v2 Error values; others come
+// back as a *GatewayError. (An addition of this package.)
+type GatewayError struct {
+	// Status is the HTTP status of the answer.
+	Status int
+	// Code is the gRPC status code etcd gave.
+	Code int
+	// Message is etcd's explanation.
+	Message string
+}
+
+func (e *GatewayError) Error() string {
+	return fmt.Sprintf("client: etcd v3 gateway refused the call (HTTP %d, gRPC code %d): %s", e.Status, e.Code, e.Message)
+}
+
+// v3Gateway is the v3Backend of a Client: JSON requests to /v3/...
+// through the cluster client.
+type v3Gateway struct {
+	client httpClient
+	// maxMsg caps each message of a watch stream.
+	maxMsg int64
+}
+
+// v3Action is one gateway call: a POST of body to /v3/<what>.
+func v3Action(what string, body []byte, kind callKind) *action {
+	return &action{
+		method: http.MethodPost, prefix: "/v3", name: what,
+		body: string(body), contentType: jsonContentType, kind: kind,
+	}
+}
+
+// call posts req to /v3/<what> and decodes the answer into resp.
+func (g *v3Gateway) call(ctx context.Context, what string, kind callKind, req, resp any) error {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	hr, rb, err := g.client.Do(ctx, v3Action(what, body, kind))
+	if err != nil {
+		return err
+	}
+	if hr.StatusCode != http.StatusOK {
+		return decodeGatewayRefusal(hr.StatusCode, rb)
+	}
+	if err := json.Unmarshal(rb, resp); err != nil {
+		return &invalidJSONError{cause: err}
+	}
+	return nil
+}
+
+// decodeGatewayRefusal turns a non-200 answer of the gateway into a
+// *GatewayError, or says plainly that the member serves no v3 gateway.
+func decodeGatewayRefusal(status int, body []byte) error {
+	var e struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(body), &e); err != nil || (e.Message == "" && e.Error == "") {
+		if status == http.StatusNotFound {
+			return ErrNoV3Gateway
+		}
+		return &StatusError{Code: status, Body: body}
+	}
+	if e.Message == "" {
+		e.Message = e.Error
+	}
+	return &GatewayError{Status: status, Code: e.Code, Message: e.Message}
+}
+
+func (g *v3Gateway) txn(ctx context.Context, req *v3TxnRequest, kind callKind) (*v3TxnResponse, error) {
+	var resp v3TxnResponse
+	if err := g.call(ctx, "kv/txn", kind, req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+func (g *v3Gateway) rangeKeys(ctx context.Context, req *v3RangeRequest) (*v3RangeResponse, error) {
+	var resp v3RangeResponse
+	if err := g.call(ctx, "kv/range", kindRetryable, req, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+func (g *v3Gateway) leaseGrant(ctx context.Context, ttl int64) (int64, error) {
+	var resp struct {
+		ID    int64  `json:"ID,string"`
+		Error string `json:"error"`
+	}
+	// A grant repeated elsewhere only leaves an unused lease behind,
+	// which expires on its own.
+	if err := g.call(ctx, "lease/grant", kindRetryable, struct {
+		TTL int64 `json:"TTL,string"`
+	}{ttl}, &resp); err != nil {
+		return 0, err
+	}
+	if resp.Error != "" || resp.ID == 0 {
+		return 0, fmt.Errorf("client: etcd granted no lease: %q", resp.Error)
+	}
+	return resp.ID, nil
+}
+
+func (g *v3Gateway) leaseRevoke(ctx context.Context, id int64) error {
+	var resp struct{}
+	return g.call(ctx, "lease/revoke", kindRetryable, struct {
+		ID int64 `json:"ID,string"`
+	}{id}, &resp)
+}
+
+func (g *v3Gateway) leaseTimeToLive(ctx context.Context, id int64) (int64, int64, error) {
+	var resp struct {
+		TTL        int64 `json:"TTL,string"`
+		GrantedTTL int64 `json:"grantedTTL,string"`
+	}
+	if err := g.call(ctx, "lease/timetolive", kindRetryable, struct {
+		ID int64 `json:"ID,string"`
+	}{id}, &resp); err != nil {
+		return 0, 0, err
+	}
+	return resp.TTL, resp.GrantedTTL, nil
+}
+
+func (g *v3Gateway) memberList(ctx context.Context) (*v3MemberListResponse, error) {
+	var resp v3MemberListResponse
+	if err := g.call(ctx, "cluster/member/list", kindRetryable, struct{}{}, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+func (g *v3Gateway) memberAdd(ctx context.Context, peerURLs []string) (*v3Member, error) {
+	var resp struct {
+		Member *v3Member `json:"member"`
+	}
+	if err := g.call(ctx, "cluster/member/add", kindNonIdempotent, struct {
+		PeerURLs []string `json:"peerURLs"`
+	}{peerURLs}, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Member == nil {
+		return nil, ErrInvalidJSON
+	}
+	return resp.Member, nil
+}
+
+func (g *v3Gateway) memberRemove(ctx context.Context, id uint64) error {
+	var resp struct{}
+	return g.call(ctx, "cluster/member/remove", kindNonIdempotent, struct {
+		ID uint64 `json:"ID,string"`
+	}{id}, &resp)
+}
+
+func (g *v3Gateway) memberUpdate(ctx context.Context, id uint64, peerURLs []string) error {
+	var resp struct{}
+	return g.call(ctx, "cluster/member/update", kindRetryable, struct {
+		ID       uint64   `json:"ID,string"`
+		PeerURLs []string `json:"peerURLs"`
+	}{id, peerURLs}, &resp)
+}
+
+func (g *v3Gateway) status(ctx context.Context) (*v3StatusResponse, error) {
+	var resp v3StatusResponse
+	if err := g.call(ctx, "maintenance/status", kindRetryable, struct{}{}, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}

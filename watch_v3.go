@@ -1,0 +1,364 @@
+package client
+
+// This file is the v2 Watcher on v3: one watch stream kept open across
+// calls of Next, and the translation of v3 events back into v2 actions.
+//
+// Every write of this package records its v2 action and key in the
+// parent directory's marker in the same transaction (keys_v3.go), so the
+// events of one revision carry the marker's new value when the parent
+// lies in the watched range; otherwise the watcher reads the marker at
+// that revision. A DELETE without a record is a lease expiry ("expire")
+// when the key had a lease, else a "delete" by another client; a PUT
+// without one is a "set" by another client.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+func (k *v3KeysAPI) Watcher(key string, opts *WatcherOptions) Watcher {
+	w := &v3Watcher{k: k, key: cleanKey(key)}
+	if opts != nil {
+		w.recursive = opts.Recursive
+		if opts.AfterIndex > 0 {
+			w.next = int64(opts.AfterIndex + 1)
+		}
+	}
+	return w
+}
+
+// v3Watcher is the Watcher of an APIv3 KeysAPI. Its stream stays open
+// between calls of Next; it is closed when a Next's context ends while
+// waiting, on an error, or by Close. Reopening starts after the last
+// event returned, so nothing is lost or repeated.
+type v3Watcher struct {
+	k         *v3KeysAPI
+	key       string
+	recursive bool
+	next      int64 // the revision to start a new stream at; 0: now
+
+	mu     sync.Mutex // guards stream and cancel against Close
+	stream v3WatchStream
+	cancel context.CancelFunc
+
+	queue []*Response
+}
+
+// Close ends the watcher's stream, if one is open. A Watcher of an
+// APIv3 KeysAPI holds a connection open between calls of Next; call
+// Close (through an interface{ Close() error } assertion) when done with
+// it, or end the context of a waiting Next. (An addition of this
+// package.)
+func (w *v3Watcher) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stream != nil {
+		w.cancel()
+		w.stream.Close()
+		w.stream, w.cancel = nil, nil
+	}
+	return nil
+}
+
+// watchRange is the v3 range the watcher's stream covers: the key and
+// its marker, and with recursive its whole subtree. Names that sort in
+// between (like "/a-b" for "/a") are skipped when they arrive.
+func (w *v3Watcher) watchRange() (start, end []byte) {
+	k := w.k
+	mk := k.markerKey(w.key)
+	if w.key == "/" {
+		if w.recursive {
+			return mk, prefixEnd(mk)
+		}
+		return mk, append(mk, 0)
+	}
+	if w.recursive {
+		return k.fileKey(w.key), prefixEnd(mk)
+	}
+	return k.fileKey(w.key), append(mk, 0)
+}
+
+func (w *v3Watcher) open(ctx context.Context) error {
+	start, end := w.watchRange()
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	s, err := w.k.kv.watch(sctx, []v3WatchCreate{{Key: start, RangeEnd: end, StartRevision: w.next, PrevKv: true}})
+	stop()
+	if err != nil {
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	w.mu.Lock()
+	w.stream, w.cancel = s, cancel
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
+	for {
+		if len(w.queue) > 0 {
+			r := w.queue[0]
+			w.queue = w.queue[1:]
+			return r, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if w.stream == nil {
+			if err := w.open(ctx); err != nil {
+				return nil, err
+			}
+		}
+		stop := context.AfterFunc(ctx, func() { w.Close() })
+		msg, err := w.stream.Recv()
+		if !stop() {
+			// ctx ended and closed the stream under Recv.
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		if msg.Canceled {
+			w.Close()
+			if msg.CompactRevision > 0 {
+				return nil, Error{
+					Code:    ErrorCodeEventIndexCleared,
+					Message: v2ErrorMessages[ErrorCodeEventIndexCleared],
+					Cause:   fmt.Sprintf("the requested history has been cleared [%d/%d]", msg.CompactRevision, w.next),
+					Index:   uint64(msg.Header.Revision),
+				}
+			}
+			return nil, fmt.Errorf("client: etcd cancelled the watch: %s", msg.CancelReason)
+		}
+		if len(msg.Events) == 0 {
+			continue
+		}
+		if err := w.translate(ctx, msg); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// translate turns the events of msg, revision by revision, into v2
+// responses on the queue.
+func (w *v3Watcher) translate(ctx context.Context, msg *v3WatchResponse) error {
+	evs := msg.Events
+	for len(evs) > 0 {
+		rev := evs[0].Kv.ModRevision
+		n := 1
+		for n < len(evs) && evs[n].Kv.ModRevision == rev {
+			n++
+		}
+		rs, err := w.revision(ctx, msg.Header, rev, evs[:n])
+		if err != nil {
+			return err
+		}
+		w.queue = append(w.queue, rs...)
+		w.next = rev + 1
+		evs = evs[n:]
+	}
+	return nil
+}
+
+// v2name returns the v2 name of a v3 key of this layout and whether it
+// is a directory's marker; ok is false for keys outside the layout.
+func (k *v3KeysAPI) v2name(raw []byte) (name string, marker, ok bool) {
+	s := string(raw)
+	if !strings.HasPrefix(s, k.prefix+"/") {
+		return "", false, false
+	}
+	s = s[len(k.prefix):]
+	if strings.HasSuffix(s, "/") {
+		if s == "/" {
+			return "/", true, true
+		}
+		return strings.TrimSuffix(s, "/"), true, true
+	}
+	return s, false, true
+}
+
+// covers reports whether a change of the v2 node name is the watcher's.
+func (w *v3Watcher) covers(name string) bool {
+	if name == w.key {
+		return true
+	}
+	if !w.recursive {
+		return false
+	}
+	return w.key == "/" || strings.HasPrefix(name, w.key+"/")
+}
+
+// under reports whether name is op or below it.
+func under(name, op string) bool {
+	return name == op || op == "/" || strings.HasPrefix(name, op+"/")
+}
+
+// revision translates the events of one revision.
+func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v3Event) ([]*Response, error) {
+	k := w.k
+	type item struct {
+		ev     *v3Event
+		name   string
+		marker bool
+	}
+	var items []item
+	recs := map[string]dirMarker{} // directory -> record written at rev
+	for i := range evs {
+		e := &evs[i]
+		name, marker, ok := k.v2name(e.Kv.Key)
+		if !ok {
+			continue
+		}
+		if marker && e.Type != "DELETE" {
+			if m := parseMarker(e.Kv.Value); m.Action != "" {
+				recs[name] = m
+			}
+		}
+		items = append(items, item{e, name, marker})
+	}
+	// The operations of this revision: recorded ones by their key, and
+	// unrecorded deletes of directories (an expiry takes the subtree).
+	var ops []string
+	for _, m := range recs {
+		ops = append(ops, m.Key)
+	}
+	var out []*Response
+	done := map[string]bool{}
+	for _, it := range items {
+		if it.marker && it.ev.Type != "DELETE" && !containsString(ops, it.name) {
+			// A record, or a directory made along the way: only a
+			// directory made or updated by Set(Dir) is an operation.
+			// The watched directory's own record is in its parent's
+			// marker, outside the stream, so it is looked up.
+			if it.name != w.key {
+				continue
+			}
+			rec, ok, err := w.lookup(ctx, it.name, rev)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			recs[parentOf(it.name)] = rec
+			ops = append(ops, it.name)
+		}
+		op := it.name
+		for _, o := range ops {
+			if under(it.name, o) {
+				op = o
+				break
+			}
+		}
+		if done[op] {
+			continue
+		}
+		if op != it.name {
+			continue // a node below the operation's own node
+		}
+		done[op] = true
+		if !w.covers(op) {
+			continue
+		}
+		rec, ok := recs[parentOf(op)]
+		if !ok || rec.Key != op {
+			var err error
+			if rec, ok, err = w.lookup(ctx, op, rev); err != nil {
+				return nil, err
+			}
+		}
+		if ok && rec.Refresh {
+			continue
+		}
+		r, err := w.response(ctx, h, rev, it.ev, op, it.marker, rec, ok)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+		if it.marker && it.ev.Type == "DELETE" {
+			// A directory's delete or expiry covers its subtree.
+			ops = append(ops, op)
+		}
+	}
+	return out, nil
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup reads the parent's marker of name at rev: the record of the
+// write, when this package made it.
+func (w *v3Watcher) lookup(ctx context.Context, name string, rev int64) (dirMarker, bool, error) {
+	rr, err := w.k.kv.rangeKeys(ctx, &v3RangeRequest{Key: w.k.markerKey(parentOf(name)), Revision: rev})
+	if err != nil {
+		var ge *GatewayError
+		if errors.As(err, &ge) && ge.Code == 11 {
+			// Compacted since: the action cannot be told any more.
+			return dirMarker{}, false, nil
+		}
+		return dirMarker{}, false, err
+	}
+	if len(rr.Kvs) == 0 || rr.Kvs[0].ModRevision != rev {
+		return dirMarker{}, false, nil
+	}
+	m := parseMarker(rr.Kvs[0].Value)
+	return m, m.Key == name, nil
+}
+
+// response builds the v2 event of the operation on name.
+func (w *v3Watcher) response(ctx context.Context, h v3Header, rev int64, e *v3Event, name string, marker bool, rec dirMarker, recorded bool) (*Response, error) {
+	del := e.Type == "DELETE"
+	action := rec.Action
+	if !recorded {
+		switch {
+		case del && e.PrevKv != nil && e.PrevKv.Lease != 0:
+			action = "expire"
+		case del:
+			action = "delete"
+		default:
+			action = "set"
+		}
+	}
+	r := v3Response(action, h)
+	n := &Node{Key: name, Dir: marker, ModifiedIndex: uint64(rev)}
+	if del {
+		if e.PrevKv != nil {
+			n.CreatedIndex = uint64(e.PrevKv.CreateRevision)
+		}
+	} else {
+		n.CreatedIndex = uint64(e.Kv.CreateRevision)
+		if !marker {
+			n.Value = string(e.Kv.Value)
+		}
+		if e.Kv.Lease != 0 {
+			t := &ttls{k: w.k}
+			if err := t.fill(ctx, n, e.Kv.Lease); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if p := e.PrevKv; p != nil {
+		pn := &Node{Key: name, Dir: marker, CreatedIndex: uint64(p.CreateRevision), ModifiedIndex: uint64(p.ModRevision)}
+		if marker {
+			pn.ModifiedIndex = pn.CreatedIndex
+		} else {
+			pn.Value = string(p.Value)
+		}
+		r.PrevNode = pn
+	}
+	r.Node = n
+	return r, nil
+}
