@@ -50,6 +50,18 @@ type enqueueOutcome struct {
 // job could be enqueued twice.
 func TestWriteRetry_QueueUnderFaults(t *testing.T) {
 	t.Parallel()
+	testQueueUnderFaults(t, client.APIv2, etcdtest.Options{})
+}
+
+// TestV3WriteRetry_QueueUnderFaults is the same through APIv3: the
+// in-order keys are transactions on etcd's v3 API, and the same write
+// rule decides when one may go to another member.
+func TestV3WriteRetry_QueueUnderFaults(t *testing.T) {
+	t.Parallel()
+	testQueueUnderFaults(t, client.APIv3, etcdtest.Options{V3Only: true})
+}
+
+func testQueueUnderFaults(t *testing.T, api client.API, opts etcdtest.Options) {
 	const (
 		writers   = 8
 		perWriter = 500
@@ -58,12 +70,13 @@ func TestWriteRetry_QueueUnderFaults(t *testing.T) {
 		// loop: with a member down, then with all members back.
 		phaseAcks = 120
 	)
-	cl := etcdtest.Start(t, 3)
+	cl := etcdtest.Start(t, 3, opts)
 
 	newKeys := func() client.KeysAPI {
 		tr := client.DefaultTransport.(*http.Transport).Clone()
 		t.Cleanup(tr.CloseIdleConnections)
 		c, err := client.New(client.Config{
+			API:       api,
 			Endpoints: cl.Endpoints(),
 			Transport: countingTransport{tr},
 			// A frozen member costs one header timeout, not the
@@ -194,8 +207,11 @@ func TestWriteRetry_QueueUnderFaults(t *testing.T) {
 		}
 	}
 	t.Logf("faults: %d SIGKILL, %d SIGSTOP; queue holds %d of %d payloads", kills, stops, len(resp.Node.Nodes), writers*perWriter)
-	t.Logf("acknowledged %d (%d after a refused member), unknown-outcome %d (%d of them applied), other errors %d, duplicates %d, lost %d",
-		acked, failedOver, unknown, unknownApplied, otherErrs, duplicates, lost)
+	// On APIv2 a call sends one request per member it tries; on APIv3 each
+	// in-order create is a read and a transaction, repeated when another
+	// writer won the directory, so there "more than one request" is normal.
+	t.Logf("%v: acknowledged %d (%d sent more than one request), unknown-outcome %d (%d of them applied), other errors %d, duplicates %d, lost %d",
+		api, acked, failedOver, unknown, unknownApplied, otherErrs, duplicates, lost)
 	if acked+unknown+otherErrs != writers*perWriter {
 		t.Errorf("counted %d calls, want %d", acked+unknown+otherErrs, writers*perWriter)
 	}
