@@ -147,6 +147,9 @@ func (a *authStore) updateUserLocked(name, password string, grant, revoke []stri
 	if !ok {
 		return authUser{}, authErrorf(http.StatusNotFound, "User %s does not exist.", name)
 	}
+	if password == "" && len(grant) == 0 && len(revoke) == 0 {
+		return authUser{}, &authError{status: http.StatusBadRequest, msg: "auth: User not updated. Use grant/revoke/password to update the user."}
+	}
 	if password != "" {
 		u.password = hashPassword(password)
 	}
