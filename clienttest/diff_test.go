@@ -407,8 +407,9 @@ func runScenario(t *testing.T, sc scenario, version string) {
 
 func TestDifferential(t *testing.T) {
 	version := etcdtest.ServerVersion(t)
-	scenarios := diffScenarios()
+	scenarios := append(diffScenarios(), authScenarios()...)
 	require.GreaterOrEqual(t, len(scenarios), 60, "scenarios")
+	require.GreaterOrEqual(t, len(authScenarios()), 30, "auth scenarios")
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()

@@ -144,7 +144,9 @@ func (m *Member) serveKeys(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, perr)
 		return
 	}
-	if !m.srv.authorized(r) {
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	// etcd checks the raw path: "/a/" is covered by "/a/*", "/a" is not.
+	if !m.srv.auth.keyAccess(r, strings.TrimPrefix(r.URL.Path, keysPrefix), kr.recursive, write) {
 		writeStoreError(w, newError(codeUnauthorized, "Insufficient credentials", 0))
 		return
 	}

@@ -30,7 +30,7 @@ type memberJSON struct {
 func (m *Member) json() memberJSON {
 	clientURLs := []string{}
 	if m.started {
-		clientURLs = []string{m.url}
+		clientURLs = []string{m.advertised}
 	}
 	return memberJSON{ID: m.id, Name: m.name, PeerURLs: append([]string(nil), m.peerURLs...), ClientURLs: clientURLs}
 }
@@ -112,7 +112,7 @@ func (m *Member) serveMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := m.srv
-	if r.Method != http.MethodGet && !s.authorized(r) {
+	if !s.auth.writeRootAccess(r) {
 		writeMessage(w, http.StatusUnauthorized, "Insufficient credentials")
 		return
 	}

@@ -42,11 +42,37 @@ type config struct {
 	user, pass   string
 	authOn       bool
 	watchTimeout time.Duration
+	memberCfgs   []MemberConfig
 }
 
 // WithMembers makes the server a cluster of n members (n >= 1, default 1):
 // n endpoints that share one key space, the first of them the leader.
 func WithMembers(n int) Option { return func(c *config) { c.members = n } }
+
+// MemberConfig chooses who a member is, for tests that need fixed
+// addresses or names. A zero field keeps its default.
+type MemberConfig struct {
+	// Name is the member's name; the default is "m0", "m1", ... by
+	// position.
+	Name string
+	// ListenAddr is the host:port the member's client listener binds,
+	// e.g. "127.0.0.1:2379"; the default is a free loopback port.
+	ListenAddr string
+	// AdvertiseClientURL is the client URL the members API lists for the
+	// member, e.g. the address a proxy or NAT shows; the default is the
+	// URL it listens on.
+	AdvertiseClientURL string
+	// PeerURLs are the member's peer URLs as the members API lists them.
+	// They are never served. The default is one URL on a loopback port the
+	// server holds, so no other process can take it.
+	PeerURLs []string
+}
+
+// WithMemberConfigs configures the first len(cfgs) members, in start
+// order, and makes the server at least that many members.
+func WithMemberConfigs(cfgs ...MemberConfig) Option {
+	return func(c *config) { c.memberCfgs = append([]MemberConfig(nil), cfgs...) }
+}
 
 // WithClock makes TTLs follow c instead of the real time: keys expire, with
 // an expire event each, when c is advanced past their expiration.
@@ -65,11 +91,12 @@ func WithKeys(kv map[string]string) Option {
 	}
 }
 
-// WithBasicAuth makes every keys request and every change to the members
-// need HTTP basic auth with this user and password, as etcd does when auth
-// is enabled and the guest role has no rights. Without them the answer is
-// 401 with errorCode 110. Reading the members list, /version and /health
-// stay open, as in etcd.
+// WithBasicAuth starts the server with auth already enabled: user, with
+// this password, holds the root role, and the guest role has no rights, so
+// every keys request, every auth call and every change to the members need
+// these credentials. Without them the answer is 401 (errorCode 110 on the
+// keys API). Reading the members list, /version and /health stay open, as
+// in etcd. The auth API can change all of it later.
 func WithBasicAuth(user, password string) Option {
 	return func(c *config) { c.user, c.pass, c.authOn = user, password, true }
 }
@@ -85,12 +112,14 @@ type Server struct {
 	// Set by Start before the server is shared, never changed after.
 	cfg       config
 	store     *store
+	auth      *authStore
 	clusterID string
 	done      chan struct{} // closed by Close
 	handlers  sync.WaitGroup
 
-	// The package has four mutexes, always taken in this order: Server.mu,
-	// then a Member.mu, then store.mu, then Clock.mu. Code holding
+	// The package has five mutexes, always taken in this order: Server.mu,
+	// then a Member.mu, then authStore.mu, then store.mu, then Clock.mu.
+	// An auth change takes its indexes from the store. Code holding
 	// Server.mu may lock a member (memberList, removeMember) or call into
 	// the store (membershipChange); the store reads the clock with store.mu
 	// held (a TTL's seconds left). No code reaches back for a lock earlier
@@ -124,15 +153,24 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.members < 1 {
 		return nil, fmt.Errorf("clienttest: need at least one member, got %d", cfg.members)
 	}
+	cfg.members = max(cfg.members, len(cfg.memberCfgs))
+	mcfgs, err := memberConfigs(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, clusterID: randomID(), done: make(chan struct{})}
 	// A fresh etcd has written two records per member and the cluster
 	// version before it answers.
 	s.store = newStore(s.now, uint64(2*cfg.members+1))
+	s.auth = newAuthStore(s.store)
+	if cfg.authOn {
+		s.auth.presetBasicAuth(cfg.user, cfg.pass)
+	}
 	if err := s.preload(); err != nil {
 		return nil, err
 	}
 	for i := range cfg.members {
-		m, err := s.startMember(fmt.Sprintf("m%d", i))
+		m, err := s.startMember(mcfgs[i])
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -276,38 +314,78 @@ func (s *Server) Close() {
 	s.handlers.Wait()
 }
 
-// authorized tells whether r may use the keys API.
-func (s *Server) authorized(r *http.Request) bool {
-	if !s.cfg.authOn {
-		return true
+// memberConfigs fills in the defaults of every member's configuration and
+// checks what the test chose.
+func memberConfigs(cfg config) ([]MemberConfig, error) {
+	out := make([]MemberConfig, cfg.members)
+	copy(out, cfg.memberCfgs)
+	peers := make(map[string]int)
+	for i := range out {
+		mc := &out[i]
+		if mc.Name == "" {
+			mc.Name = fmt.Sprintf("m%d", i)
+		}
+		if mc.ListenAddr == "" {
+			mc.ListenAddr = "127.0.0.1:0"
+		}
+		if _, _, err := net.SplitHostPort(mc.ListenAddr); err != nil {
+			return nil, fmt.Errorf("clienttest: member %d: ListenAddr %q is not host:port: %w", i, mc.ListenAddr, err)
+		}
+		if mc.AdvertiseClientURL != "" {
+			if _, err := parseURLs([]string{mc.AdvertiseClientURL}); err != nil {
+				return nil, fmt.Errorf("clienttest: member %d: AdvertiseClientURL: %w", i, err)
+			}
+		}
+		if len(mc.PeerURLs) > 0 {
+			urls, err := parseURLs(mc.PeerURLs)
+			if err != nil {
+				return nil, fmt.Errorf("clienttest: member %d: PeerURLs: %w", i, err)
+			}
+			for _, u := range urls {
+				if j, dup := peers[u]; dup {
+					return nil, fmt.Errorf("clienttest: members %d and %d both have peer URL %s", j, i, u)
+				}
+				peers[u] = i
+			}
+			mc.PeerURLs = urls
+		}
 	}
-	u, p, ok := r.BasicAuth()
-	return ok && u == s.cfg.user && p == s.cfg.pass
+	return out, nil
 }
 
 // startMember makes a member with its own client listener and a reserved
-// peer port, and starts serving.
-func (s *Server) startMember(name string) (*Member, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// peer port unless its peer URLs were chosen, and starts serving.
+func (s *Server) startMember(mc MemberConfig) (*Member, error) {
+	ln, err := net.Listen("tcp", mc.ListenAddr)
 	if err != nil {
-		return nil, fmt.Errorf("clienttest: %w", err)
+		return nil, fmt.Errorf("clienttest: member %s: %w", mc.Name, err)
 	}
-	// The peer URL is never dialled by clients, but it names a port that
-	// is really ours, so no other process can claim it meanwhile.
-	peer, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("clienttest: %w", err)
+	peerURLs := mc.PeerURLs
+	var peer net.Listener
+	if len(peerURLs) == 0 {
+		// The peer URL is never dialled by clients, but it names a port
+		// that is really ours, so no other process can claim it meanwhile.
+		peer, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("clienttest: %w", err)
+		}
+		peerURLs = []string{"http://" + peer.Addr().String()}
+	}
+	advertised := mc.AdvertiseClientURL
+	if advertised == "" {
+		advertised = "http://" + ln.Addr().String()
 	}
 	m := &Member{
-		srv:      s,
-		id:       randomID(),
-		name:     name,
-		url:      "http://" + ln.Addr().String(),
-		addr:     ln.Addr().String(),
-		peerURLs: []string{"http://" + peer.Addr().String()},
-		peerLn:   peer,
-		started:  true,
+		srv:        s,
+		id:         randomID(),
+		name:       mc.Name,
+		url:        "http://" + ln.Addr().String(),
+		advertised: advertised,
+		addr:       ln.Addr().String(),
+		peerURLs:   peerURLs,
+		peerLn:     peer,
+		started:    true,
 	}
 	m.faultChanged = make(chan struct{})
 	m.mux = m.newMux()
@@ -319,14 +397,15 @@ func (s *Server) startMember(name string) (*Member, error) {
 // answers from then on. Its methods are safe for concurrent use.
 type Member struct {
 	// Set before the member is shared, never changed after.
-	srv     *Server
-	id      string
-	name    string
-	url     string
-	addr    string
-	peerLn  net.Listener
-	started bool // false for members added through the API
-	mux     *http.ServeMux
+	srv        *Server
+	id         string
+	name       string
+	url        string // where it listens
+	advertised string // what the members API lists
+	addr       string
+	peerLn     net.Listener
+	started    bool // false for members added through the API
+	mux        *http.ServeMux
 
 	peerURLs []string // guarded by srv.mu, not by mu
 
@@ -346,14 +425,19 @@ type Member struct {
 	waitChanged  changeSignal  // fires whenever waiting changes
 }
 
-// URL returns the member's client URL, e.g. "http://127.0.0.1:41234".
+// URL returns the URL the member listens on, e.g.
+// "http://127.0.0.1:41234".
 func (m *Member) URL() string { return m.url }
+
+// AdvertisedURL returns the client URL the members API lists for the
+// member: MemberConfig.AdvertiseClientURL, or else URL.
+func (m *Member) AdvertisedURL() string { return m.advertised }
 
 // ID returns the member id in etcd's hex form.
 func (m *Member) ID() string { return m.id }
 
-// PeerURLs returns the member's peer URLs. They name ports the server
-// holds but never serves.
+// PeerURLs returns the member's peer URLs. Unless chosen with
+// MemberConfig, they name ports the server holds but never serves.
 func (m *Member) PeerURLs() []string {
 	m.srv.mu.Lock()
 	defer m.srv.mu.Unlock()
@@ -426,6 +510,14 @@ func (m *Member) newMux() *http.ServeMux {
 	mux.HandleFunc(keysPrefix+"/", keys)
 	mux.HandleFunc(membersPrefix, members)
 	mux.HandleFunc(membersPrefix+"/", members)
+	enable := func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveAuthEnable) }
+	users := func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveAuthUsers) }
+	roles := func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveAuthRoles) }
+	mux.HandleFunc(authPrefix+"/enable", enable)
+	mux.HandleFunc(authPrefix+"/users", users)
+	mux.HandleFunc(authPrefix+"/users/", users)
+	mux.HandleFunc(authPrefix+"/roles", roles)
+	mux.HandleFunc(authPrefix+"/roles/", roles)
 	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, serveVersion) })
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveHealth) })
 	return mux

@@ -90,6 +90,17 @@ func (s *store) membershipChange(n int) {
 	}
 }
 
+// internalWrites takes n indexes for writes outside the key space (the
+// auth store's), each a raft entry of its own.
+func (s *store) internalWrites(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.raftIndex++
+		s.addInternalEvent()
+	}
+}
+
 // Get reads p.
 func (s *store) Get(p string, recursive, sorted bool) (*event, *storeError) {
 	s.mu.Lock()

@@ -15,6 +15,7 @@ import (
 // TestFaults_KillPinned: after SIGKILL of the pinned member the next call
 // succeeds on another member and the pin moves there.
 func TestFaults_KillPinned(t *testing.T) {
+	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
 	cl, kapi, rec, dead := startFaultCluster(t, client.Config{})
 	dead.Kill(t)
@@ -43,6 +44,7 @@ func TestFaults_KillPinned(t *testing.T) {
 // TestFaults_StopPinnedHeaderTimeout: with HeaderTimeoutPerRequest, a frozen
 // pinned member costs one header timeout, not the caller's whole deadline.
 func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
+	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
 	const headerTimeout = 500 * time.Millisecond
 	_, kapi, rec, frozen := startFaultCluster(t, client.Config{HeaderTimeoutPerRequest: headerTimeout})
@@ -83,6 +85,7 @@ func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 // moves on (an improvement over the original), so the next call succeeds
 // elsewhere.
 func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
+	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
 	_, kapi, rec, frozen := startFaultCluster(t, client.Config{})
 	frozen.Stop(t)
@@ -124,6 +127,7 @@ func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
 // next member when the pinned one is dead: a refused connection proves the
 // request never left. The pin moves to the member that answered.
 func TestFaults_WriteAfterPinnedDied(t *testing.T) {
+	skipOnStandin(t, "needs a three-member cluster")
 	t.Parallel()
 	cl := etcdtest.Start(t, 3)
 	c, rec := newClient(t, cl, client.Config{})
@@ -169,6 +173,7 @@ func TestFaults_WriteAfterPinnedDied(t *testing.T) {
 // TestFaults_LeaderKilled: a PrioritizeLeader client pins the leader on
 // Sync; after the leader dies, Sync pins the new one.
 func TestFaults_LeaderKilled(t *testing.T) {
+	skipOnStandin(t, "needs a three-member cluster whose leader is killed")
 	t.Parallel()
 	cl := etcdtest.Start(t, 3)
 	c, rec := newClient(t, cl, client.Config{SelectionMode: client.EndpointSelectionPrioritizeLeader})
