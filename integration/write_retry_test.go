@@ -63,6 +63,7 @@ func TestV3WriteRetry_QueueUnderFaults(t *testing.T) {
 }
 
 func testQueueUnderFaults(t *testing.T, api client.API, opts etcdtest.Options) {
+	skipOnStandin(t, "needs a three-member cluster whose members are killed and frozen")
 	const (
 		writers   = 8
 		perWriter = 500
