@@ -63,6 +63,7 @@ func authAction(method, what, name, body string) *action {
 		name:        name,
 		body:        body,
 		contentType: jsonContentType,
+		op:          "auth." + what,
 	}
 }
 

@@ -6,6 +6,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,8 @@ var errDeadlineAwaitingHeaders = errors.New("client: deadline exceeded awaiting 
 // client and never changes after New.
 type transport struct {
 	rt            http.RoundTripper
+	tls           *tls.Config   // rt's TLS settings, to explain a failed handshake
+	tlsKnown      bool          // false: rt's TLS settings cannot be seen
 	headerTimeout time.Duration // 0: none
 	maxBody       int64
 
@@ -56,6 +59,13 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 		dl = new(delivery)
 		reqCtx = dl.trace(reqCtx)
 	}
+	var hw *handshakeWatch
+	if req.URL.Scheme == "https" {
+		// Only TLS requests pay for this trace: it names the cause
+		// when a member hangs up on this client's certificate.
+		hw = new(handshakeWatch)
+		reqCtx = hw.trace(reqCtx)
+	}
 	var timer stopper
 	if t.headerTimeout > 0 && kind != kindWatch {
 		var cancel context.CancelFunc
@@ -69,6 +79,9 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 	*req = *req.WithContext(reqCtx)
 
 	resp, err := t.rt.RoundTrip(req)
+	if err != nil {
+		err = explainTLS(err, t.tls, t.tlsKnown, hw)
+	}
 	if timer != nil && !timer.Stop() {
 		// The timer fired: whatever RoundTrip returned, the request was
 		// (or is being) cancelled, so its body is unusable.
