@@ -111,6 +111,16 @@ func (c *httpClusterClient) SetEndpoints(eps []string) error {
 	return nil
 }
 
+// CloseIdleConnections closes the idle connections of the client's
+// transport, if it has such a method (an *http.Transport does). A Client
+// made by New has it; call it through an interface assertion, as for
+// http.Client's.
+func (c *httpClusterClient) CloseIdleConnections() {
+	if t, ok := c.transport.rt.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 // shuffle spreads clients over the members; c.mu must be held.
 func (c *httpClusterClient) shuffle(urls []url.URL) {
 	c.rand.Shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })

@@ -11,6 +11,7 @@ package etcdtest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -124,6 +125,15 @@ type Options struct {
 	// load balancer sees. Leader finds members by the URL they advertise,
 	// so it does not work with this option.
 	AdvertiseClientURL func(listenURL string) string
+
+	// ClientTLS, when set, makes the members serve clients over https:
+	// client URLs start with https://, and the harness's own requests
+	// (readiness, Leader, StartJoining) use this configuration, which
+	// must trust the members' CA and hold a client certificate when they
+	// require one. The certificate flags themselves (--cert-file,
+	// --key-file, --trusted-ca-file, --client-cert-auth) go in
+	// ExtraArgs. Peer URLs stay http.
+	ClientTLS *tls.Config
 }
 
 // Cluster is a set of etcd members started by Start. Its methods are safe for
@@ -136,6 +146,8 @@ type Cluster struct {
 	bin       string
 	extra     []string
 	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
+	scheme    string              // of client URLs: "https" with Options.ClientTLS; "" means "http"
+	probe     *http.Client        // the harness's own requests; nil means probeClient
 
 	mu sync.Mutex // guards Members appends after Start
 }
@@ -150,7 +162,8 @@ type Member struct {
 	// LogFile receives the member's output, across restarts.
 	LogFile string
 
-	args []string
+	args  []string
+	probe *http.Client // the harness's requests to it
 
 	mu   sync.Mutex // guards cmd, done
 	cmd  *exec.Cmd
@@ -172,6 +185,13 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 		c.extra = append(c.extra, o.ExtraArgs...)
 		if o.AdvertiseClientURL != nil {
 			c.advertise = o.AdvertiseClientURL
+		}
+		if o.ClientTLS != nil {
+			c.scheme = "https"
+			c.probe = &http.Client{
+				Timeout:   probeClient.Timeout,
+				Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: o.ClientTLS.Clone()},
+			}
 		}
 	}
 	var lastErr error
@@ -239,10 +259,11 @@ func (c *Cluster) newMember(t testing.TB, name string, clientPort, peerPort int)
 	dir := t.TempDir()
 	m := &Member{
 		Name:      name,
-		ClientURL: "http://127.0.0.1:" + strconv.Itoa(clientPort),
+		ClientURL: c.clientScheme() + "://127.0.0.1:" + strconv.Itoa(clientPort),
 		PeerURL:   "http://127.0.0.1:" + strconv.Itoa(peerPort),
 		DataDir:   filepath.Join(dir, "data"),
 		LogFile:   filepath.Join(dir, "etcd.log"),
+		probe:     c.prober(),
 	}
 	t.Cleanup(func() {
 		m.stop()
@@ -279,6 +300,20 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		"--log-outputs", "stderr",
 	}
 	return append(args, c.extra...)
+}
+
+func (c *Cluster) clientScheme() string {
+	if c.scheme == "" {
+		return "http"
+	}
+	return c.scheme
+}
+
+func (c *Cluster) prober() *http.Client {
+	if c.probe == nil {
+		return probeClient
+	}
+	return c.probe
 }
 
 // freePorts asks the kernel for n distinct free ports. They are released
@@ -344,7 +379,7 @@ func bin(m *Member) string { return m.args[0] }
 // It fails early when its process, or that of any member in also, exits.
 func (m *Member) waitReady(also ...*Member) error {
 	watch := append([]*Member{m}, also...)
-	hc := probeClient
+	hc := m.probe
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		for _, w := range watch {
@@ -479,7 +514,7 @@ type memberJSON struct {
 // an election to finish. It uses plain net/http, not the client under test.
 func (c *Cluster) Leader(t testing.TB) *Member {
 	t.Helper()
-	hc := probeClient
+	hc := c.prober()
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		for _, ep := range c.Endpoints() {
@@ -529,7 +564,7 @@ func (c *Cluster) NewMemberURLs(t testing.TB) (name, peerURL, clientURL string) 
 	c.mu.Lock()
 	name = fmt.Sprintf("m%d", len(c.Members))
 	c.mu.Unlock()
-	return name, "http://127.0.0.1:" + strconv.Itoa(ports[1]), "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	return name, "http://127.0.0.1:" + strconv.Itoa(ports[1]), c.clientScheme() + "://127.0.0.1:" + strconv.Itoa(ports[0])
 }
 
 // StartJoining starts a member that joins the running cluster
@@ -539,7 +574,7 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 	t.Helper()
 	// etcd refuses to join unless --initial-cluster lists exactly the
 	// current membership, so it is read from the cluster itself.
-	hc := probeClient
+	hc := c.prober()
 	var list struct {
 		Members []memberJSON `json:"members"`
 	}
@@ -595,7 +630,7 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 }
 
 func portOf(u string) (int, error) {
-	_, p, err := net.SplitHostPort(strings.TrimPrefix(u, "http://"))
+	_, p, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://"))
 	if err != nil {
 		return 0, fmt.Errorf("port of %q: %w", u, err)
 	}
