@@ -64,6 +64,13 @@ type action struct {
 	contentType string // "" sends no Content-Type
 	kind        callKind
 
+	// op names the call for logs and Hooks ("keys.get", "members.add",
+	// ...); see CallInfo.Op. Empty means the method alone names it.
+	op string
+
+	// api is the etcd API the request speaks, for logs and Hooks.
+	api API
+
 	// foreign, when set, is a caller's own httpAction passed to
 	// Client.Do; the fields above are then unused.
 	foreign httpAction

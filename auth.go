@@ -79,6 +79,7 @@ func authAction(method, what, name, body string) *action {
 		name:        name,
 		body:        body,
 		contentType: jsonContentType,
+		op:          "auth." + what,
 	}
 }
 

@@ -7,12 +7,16 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -23,11 +27,19 @@ import (
 // callers to put in their contexts. The client never applies it itself.
 var DefaultRequestTimeout = 5 * time.Second
 
-// DefaultTransport is the transport a Config without one uses. Unlike the
-// original's, it keeps up to 64 idle connections per member, so many
-// goroutines sharing a client reuse connections instead of dialling a new
-// one for most requests.
-var DefaultTransport CancelableTransport = &http.Transport{
+// DefaultTransport is the model of the transport a Config without one
+// gets. New gives such a client a copy of it of its own (Clone), so that
+// tuning or closing one client's connections leaves the others alone; a
+// program that assigns another transport to DefaultTransport has that one
+// used as it is, shared, as in the original. Unlike the original's, it
+// keeps up to 64 idle connections per member, so many goroutines sharing a
+// client reuse connections instead of dialling a new one for most
+// requests, and it speaks HTTP/2 with members that offer it over TLS.
+var DefaultTransport CancelableTransport = defaultTransport
+
+// defaultTransport is DefaultTransport's own value, told apart from one a
+// program assigned.
+var defaultTransport = &http.Transport{
 	Proxy: http.ProxyFromEnvironment,
 	DialContext: (&net.Dialer{
 		Timeout:   30 * time.Second,
@@ -37,6 +49,9 @@ var DefaultTransport CancelableTransport = &http.Transport{
 	MaxIdleConns:        256,
 	MaxIdleConnsPerHost: 64,
 	IdleConnTimeout:     90 * time.Second,
+	// A custom dialer turns net/http's automatic HTTP/2 off; over TLS
+	// it is what lets a thousand watchers share a few connections.
+	ForceAttemptHTTP2: true,
 }
 
 // DefaultMaxResponseBytes is the largest response body a client reads when
@@ -94,10 +109,38 @@ type Config struct {
 	// in front of every request path (for proxies).
 	Endpoints []string
 
-	// Transport sends the requests. If nil, DefaultTransport is used.
+	// Transport sends the requests. If nil, RoundTripper does; if both
+	// are nil, the client gets its own copy of DefaultTransport.
 	// Cancellation goes through each request's context; CancelRequest is
 	// never called and exists only so old transports still fit.
 	Transport CancelableTransport
+
+	// RoundTripper sends the requests when Transport is nil: any
+	// http.RoundTripper, such as an instrumented or recording one, with
+	// no CancelRequest method needed. Setting both is an error. (An
+	// addition of this package.)
+	RoundTripper http.RoundTripper
+
+	// TLS, when non-nil, is the TLS configuration of the client's own
+	// transport, for https endpoints: the CA to trust and the client
+	// certificate, as NewTLSConfig builds them from files. HTTP/2 stays
+	// on. It cannot be combined with Transport or RoundTripper, which
+	// carry their own TLS settings. (An addition of this package.)
+	TLS *tls.Config
+
+	// Logger, when non-nil, receives records of what the client does:
+	// pin moves, member failures and their causes, Retry rounds,
+	// redirects, Sync decisions and watch resyncs, with the endpoint,
+	// API, operation, key, attempt and duration as attributes; every
+	// request at Debug level. Records never hold a password, a token or
+	// a request body. Nil means no records, as in the original. (An
+	// addition of this package.)
+	Logger *slog.Logger
+
+	// Hooks, when non-nil, are called for every call, every request of a
+	// call, every watch resync and every Sync. See Hooks. (An addition
+	// of this package.)
+	Hooks *Hooks
 
 	// CheckRedirect is asked before each redirect is followed. If nil,
 	// DefaultCheckRedirect is used.
@@ -226,12 +269,18 @@ type httpAction interface {
 }
 
 // New returns a Client for the endpoints of cfg. It fails with
-// ErrNoEndpoints when there are none and with the *url.Error of the first
-// endpoint that does not parse. New sends nothing.
+// ErrNoEndpoints when there are none, with the *url.Error of the first
+// endpoint that does not parse, and with an error naming the fields when
+// cfg sets more than one of Transport, RoundTripper and TLS. New sends
+// nothing.
 func New(cfg Config) (Client, error) {
+	rt, err := roundTripperOf(cfg)
+	if err != nil {
+		return nil, err
+	}
 	c := &httpClusterClient{
 		transport: transport{
-			rt:            cfg.Transport,
+			rt:            rt,
 			headerTimeout: cfg.HeaderTimeoutPerRequest,
 			maxBody:       cfg.MaxResponseBytes,
 			afterFunc:     realAfterFunc,
@@ -239,11 +288,12 @@ func New(cfg Config) (Client, error) {
 		checkRedirect: cfg.CheckRedirect,
 		selectionMode: cfg.SelectionMode,
 		retry:         cfg.Retry,
+		obs:           newObserver(cfg.Logger, cfg.Hooks, cfg.API),
 		pause:         pause,
 		rand:          rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
-	if cfg.Transport == nil {
-		c.transport.rt = DefaultTransport
+	if t, ok := rt.(*http.Transport); ok {
+		c.transport.tls, c.transport.tlsKnown = t.TLSClientConfig, true
 	}
 	if c.checkRedirect == nil {
 		c.checkRedirect = DefaultCheckRedirect
@@ -264,6 +314,12 @@ func New(cfg Config) (Client, error) {
 	}
 	if err := c.SetEndpoints(cfg.Endpoints); err != nil {
 		return nil, err
+	}
+	if own, ok := rt.(*http.Transport); ok && own != DefaultTransport && cfg.Transport == nil && cfg.RoundTripper == nil {
+		// The Client interface has no Close: the client's own idle
+		// connections are closed once it is unreachable, instead of
+		// lingering until their idle timeout.
+		runtime.AddCleanup(c, (*http.Transport).CloseIdleConnections, own)
 	}
 	return c, nil
 }
@@ -291,8 +347,45 @@ func v3Of(c Client) (v3Backend, string) {
 	return nil, ""
 }
 
+// roundTripperOf returns the RoundTripper a client for cfg sends through.
+func roundTripperOf(cfg Config) (http.RoundTripper, error) {
+	switch {
+	case cfg.Transport != nil && cfg.RoundTripper != nil:
+		return nil, errors.New("client: Config.Transport and Config.RoundTripper are both set; set one")
+	case cfg.TLS != nil && (cfg.Transport != nil || cfg.RoundTripper != nil):
+		return nil, errors.New("client: Config.TLS is set together with Config.Transport or Config.RoundTripper; put the TLS settings in that transport instead")
+	case cfg.Transport != nil:
+		return cfg.Transport, nil
+	case cfg.RoundTripper != nil:
+		return cfg.RoundTripper, nil
+	}
+	if DefaultTransport != CancelableTransport(defaultTransport) {
+		// A program replaced DefaultTransport; the original used it,
+		// shared, for every client.
+		if cfg.TLS == nil {
+			return DefaultTransport, nil
+		}
+		t, ok := DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("client: Config.TLS needs DefaultTransport to be an *http.Transport; set Config.Transport instead")
+		}
+		return withTLS(t.Clone(), cfg.TLS), nil
+	}
+	return withTLS(defaultTransport.Clone(), cfg.TLS), nil
+}
+
+// withTLS gives t the TLS configuration tc (a copy), if any, keeping
+// HTTP/2 on.
+func withTLS(t *http.Transport, tc *tls.Config) *http.Transport {
+	if tc != nil {
+		t.TLSClientConfig = tc.Clone()
+		t.ForceAttemptHTTP2 = true
+	}
+	return t
+}
+
 func (c *httpClusterClient) GetVersion(ctx context.Context) (*version.Versions, error) {
-	resp, body, err := c.Do(ctx, &action{method: http.MethodGet, prefix: "/version"})
+	resp, body, err := c.Do(ctx, &action{method: http.MethodGet, prefix: "/version", op: "version"})
 	if err != nil {
 		return nil, err
 	}

@@ -93,8 +93,11 @@ func TestNew_defaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc := c.(*httpClusterClient)
-	if hc.transport.rt != DefaultTransport {
-		t.Errorf("transport = %v, want DefaultTransport", hc.transport.rt)
+	own, ok := hc.transport.rt.(*http.Transport)
+	if !ok || hc.transport.rt == DefaultTransport {
+		t.Errorf("transport = %T %p, want a copy of DefaultTransport of the client's own", hc.transport.rt, hc.transport.rt)
+	} else if own.MaxIdleConnsPerHost != 64 || !own.ForceAttemptHTTP2 || own.DialContext == nil {
+		t.Errorf("the client's transport = %+v, want DefaultTransport's settings", own)
 	}
 	if hc.checkRedirect == nil || hc.checkRedirect(10) != nil || hc.checkRedirect(11) != ErrTooManyRedirects {
 		t.Errorf("checkRedirect does not behave as DefaultCheckRedirect")

@@ -44,6 +44,7 @@ type httpClusterClient struct {
 	retry         *RetryPolicy
 	pause         func(ctx context.Context, d time.Duration) error // between Retry rounds; tests replace it
 	authHeader    []string                                         // "Basic ..." value, computed once; nil without credentials
+	obs           *observer                                        // observe.go: Config.Logger and Config.Hooks; nil: neither
 
 	state atomic.Pointer[endpointState]
 
@@ -113,6 +114,16 @@ func (c *httpClusterClient) SetEndpoints(eps []string) error {
 	return nil
 }
 
+// CloseIdleConnections closes the idle connections of the client's
+// transport, if it has such a method (an *http.Transport does). A Client
+// made by New has it; call it through an interface assertion, as for
+// http.Client's.
+func (c *httpClusterClient) CloseIdleConnections() {
+	if t, ok := c.transport.rt.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
 // shuffle spreads clients over the members; c.mu must be held.
 func (c *httpClusterClient) shuffle(urls []url.URL) {
 	c.rand.Shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
@@ -132,6 +143,14 @@ func (c *httpClusterClient) Do(ctx context.Context, ha httpAction) (*http.Respon
 	case act.method == "":
 		return nil, nil, ErrNoRequest
 	}
+	if c.obs != nil {
+		return c.obs.do(ctx, act, c.do)
+	}
+	return c.do(ctx, act)
+}
+
+// do is Do for a valid action.
+func (c *httpClusterClient) do(ctx context.Context, act *action) (*http.Response, []byte, error) {
 	if c.retry == nil {
 		return c.round(ctx, act)
 	}
@@ -150,6 +169,7 @@ func (c *httpClusterClient) Do(ctx context.Context, ha httpAction) (*http.Respon
 		if err == nil || !errors.As(err, &ce) || (c.retry.MaxAttempts > 0 && attempt >= c.retry.MaxAttempts) {
 			return resp, body, err
 		}
+		c.obs.retrying(ctx, backoff, err)
 		if err := c.pause(ctx, backoff); err != nil {
 			return nil, nil, err
 		}
@@ -192,7 +212,7 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 				// or one the caller abandoned as stuck, is likely frozen:
 				// later calls start elsewhere.
 				if errors.Is(err, errDeadlineAwaitingHeaders) || errors.Is(context.Cause(ctx), errAbandonMember) {
-					st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
+					c.movePin(ctx, st, pinned, (i+1)%n, "member did not answer in time")
 				}
 				return nil, nil, ctxErr
 			}
@@ -208,7 +228,7 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 			if ns, ok := err.(*notSentError); ok {
 				err = ns.cause
 			} else if act.kind == kindNonIdempotent {
-				st.pinned.CompareAndSwap(int64(pinned), int64((i+1)%n))
+				c.movePin(ctx, st, pinned, (i+1)%n, "member failed a write")
 				return nil, nil, err
 			}
 			if cerr == nil {
@@ -218,11 +238,19 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 			continue
 		}
 		if k != 0 {
-			st.pinned.CompareAndSwap(int64(pinned), int64(i))
+			c.movePin(ctx, st, pinned, i, "pinned member failed")
 		}
 		return resp, body, nil
 	}
 	return nil, nil, cerr
+}
+
+// movePin moves the pin of st from endpoint from to endpoint to, unless
+// another call moved it meanwhile, and reports the move.
+func (c *httpClusterClient) movePin(ctx context.Context, st *endpointState, from, to int, why string) {
+	if st.pinned.CompareAndSwap(int64(from), int64(to)) {
+		c.obs.pinMoved(ctx, st.strs[from], st.strs[to], why)
+	}
 }
 
 func memberServerError(ep string, code int) error {
@@ -248,7 +276,9 @@ func (c *httpClusterClient) sendTo(ctx context.Context, act *action, st *endpoin
 		if req == nil {
 			return nil, nil, ErrNoRequest
 		}
-		resp, body, err := c.transport.send(ctx, req, st.strs[i], act.kind)
+		actx, at := c.obs.startAttempt(ctx, st.strs[i], req, hop)
+		resp, body, err := c.transport.send(actx, req, st.strs[i], act.kind)
+		at.end(ctx, resp, err)
 		if err != nil {
 			// A write whose request may have reached this hop has an
 			// unknown outcome. One that provably never reached it was

@@ -31,6 +31,49 @@ Create a Client from the members' client URLs, then build the APIs on it:
 For tests, the package github.com/seed26e043ee/client/clienttest starts an
 in-process server that speaks the same API, so no etcd binary is needed.
 
+# TLS
+
+For members started with --cert-file and --key-file (and
+--client-cert-auth), give the client the CA and, if asked for, a client
+certificate; NewTLSConfig reads the three files etcdctl's --cacert, --cert
+and --key name:
+
+	tc, err := client.NewTLSConfig("client.pem", "client-key.pem", "ca.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.New(client.Config{
+		Endpoints: []string{"https://10.0.0.1:2379"},
+		TLS:       tc,
+	})
+
+The client's own transport then speaks HTTP/2 with the members, so many
+watchers share a few connections instead of holding one each. A failed
+handshake names the likely cause: an unknown CA, a missing or refused client
+certificate, a plain-HTTP member.
+
+# Seeing what the client does
+
+Config.Logger takes a *slog.Logger: Debug records every request and call;
+Info a pin that moved and why, a failed call, an adopted endpoint list;
+Warn a member that failed (with the cause), a Retry round after every
+member failed, advertised URLs or a leader this client cannot reach, and a
+watch resync. Attributes name the endpoint (passwords masked), API ("v2"),
+operation, HTTP method, key, attempt, round, status and duration; records
+never hold credentials, bodies or queries.
+
+Config.Hooks are functions called for every call (with the context it
+runs under, so a tracer can start a span), every request of a call
+(whose context becomes the request's, so an instrumented RoundTripper
+propagates it), every watch resync and every Sync: enough for metrics and
+traces. examples/otel in the repository traces with OpenTelemetry.
+
+A client built without a transport gets its own copy of DefaultTransport.
+Config.RoundTripper takes any http.RoundTripper (otelhttp's, a recording
+one) without the CancelRequest method Config.Transport demands. A Client
+made by New also has a CloseIdleConnections method, reached by an
+interface assertion.
+
 # Concurrency
 
 A Client and every API built on it (KeysAPI, MembersAPI, AuthAPI,
@@ -247,11 +290,17 @@ Behind the same API this package fixes limits its users lived with:
     hostile input.
   - User.Roles never holds empty entries, and IsUserNotFound/IsRoleNotFound
     recognise every wording etcd uses.
+  - Each client built without a transport has its own, so tuning or
+    closing one client's connections leaves the others alone, and it keeps
+    HTTP/2 over TLS; an idle watcher holds no 32 KB read buffer.
 
 Additions (new names; nothing of the original changed): Config.Retry and
 RetryPolicy, Config.MaxResponseBytes, DefaultMaxResponseBytes,
 ErrResponseTooLarge, ErrOutcomeUnknown, MembersError, StatusError, AuthError,
 IsEventIndexCleared, NewResilientWatcher, ResilientWatcherOptions,
-ActionResync, DefaultMaxPollTime, and ClusterError.Unwrap and Is.
+ActionResync, DefaultMaxPollTime, Config.RoundTripper, Config.TLS,
+NewTLSConfig, Config.Logger, Config.Hooks, Hooks, CallInfo, CallResult,
+AttemptInfo, AttemptResult, WatchResyncInfo, SyncInfo, APIv2, and
+ClusterError.Unwrap and Is.
 */
 package client

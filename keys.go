@@ -410,7 +410,7 @@ var getQueries = func() (q [8]string) {
 
 func getAction(prefix, key string, opts GetOptions) *action {
 	return &action{
-		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
+		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true, op: "keys.get",
 		query: getQueries[b2i(opts.Quorum)<<2|b2i(opts.Recursive)<<1|b2i(opts.Sort)],
 	}
 }
@@ -419,7 +419,7 @@ func waitAction(prefix, key string, waitIndex uint64, recursive bool) *action {
 	return &action{
 		method: http.MethodGet, prefix: prefix, name: key, keepSlash: true,
 		query: "recursive=" + strconv.FormatBool(recursive) + "&wait=true&waitIndex=" + uitoa(waitIndex),
-		kind:  kindWatch,
+		kind:  kindWatch, op: "keys.watch",
 	}
 }
 
@@ -456,12 +456,15 @@ func setAction(prefix, key, value string, opts SetOptions) *action {
 	// A compare-and-swap (PrevIndex, PrevValue) and a plain Set stay
 	// retryable: a repeat cannot apply twice. A create can, as far as its
 	// caller can tell: the repeat fails with "node exists".
-	kind := kindRetryable
-	if opts.PrevExist == PrevNoExist {
-		kind = kindNonIdempotent
+	kind, op := kindRetryable, "keys.set"
+	switch opts.PrevExist {
+	case PrevNoExist:
+		kind, op = kindNonIdempotent, "keys.create"
+	case PrevExist:
+		op = "keys.update"
 	}
 	return &action{
-		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true,
+		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true, op: op,
 		query: q.String(), body: form.String(), contentType: formContentType, kind: kind,
 	}
 }
@@ -473,7 +476,7 @@ func createInOrderAction(prefix, dir, value string, ttl time.Duration) *action {
 	}
 	form += "value=" + url.QueryEscape(value)
 	return &action{
-		method: http.MethodPost, prefix: prefix, name: dir, keepSlash: true,
+		method: http.MethodPost, prefix: prefix, name: dir, keepSlash: true, op: "keys.createInOrder",
 		body: form, contentType: formContentType,
 		// Each repeat would enqueue another key.
 		kind: kindNonIdempotent,
@@ -495,7 +498,7 @@ func deleteAction(prefix, key string, opts DeleteOptions) *action {
 		q.add("recursive", "true")
 	}
 	return &action{
-		method: http.MethodDelete, prefix: prefix, name: key, keepSlash: true,
+		method: http.MethodDelete, prefix: prefix, name: key, keepSlash: true, op: "keys.delete",
 		// Even a conditional Delete: a repeat of one that was applied
 		// fails with "key not found" and so reports a success as a
 		// failure; a plain one could remove a key created in between.

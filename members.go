@@ -171,7 +171,7 @@ func leaderMember(ctx context.Context, c httpClient) (*Member, error) {
 // id), where the id may be "leader" or empty, and peerURLs as the JSON
 // body when there are any.
 func membersAction(method, id string, peerURLs []string) *action {
-	act := &action{method: method, prefix: defaultV2MembersPrefix, name: id}
+	act := &action{method: method, prefix: defaultV2MembersPrefix, name: id, op: "members"}
 	if peerURLs != nil {
 		body, _ := json.Marshal(struct {
 			PeerURLs []string `json:"peerURLs"`

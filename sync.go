@@ -50,10 +50,13 @@ func init() {
 	})
 }
 
-// recordSync is the event point of Sync: it hands d to the observer, if
-// any. A logger would report KeptUnreachable here as a warning, since it
-// means the cluster advertises addresses this client cannot use.
-func (c *httpClusterClient) recordSync(d syncevent.Decision) {
+// recordSync is the event point of Sync: it hands d, the decision of a
+// Sync that started at start, to Config.Logger and Config.Hooks (observe.go
+// logs KeptUnreachable and an unreachable leader as warnings: the cluster
+// advertises addresses this client cannot use) and to the observer set
+// through syncevent, if any.
+func (c *httpClusterClient) recordSync(ctx context.Context, d syncevent.Decision, start time.Time) {
+	c.obs.sync(ctx, d, start)
 	if fn := c.onSync.Load(); fn != nil {
 		(*fn)(d)
 	}
@@ -76,11 +79,12 @@ func (c *httpClusterClient) leaderMember(ctx context.Context) (*Member, error) {
 }
 
 func (c *httpClusterClient) Sync(ctx context.Context) error {
+	start := time.Now()
 	var d syncevent.Decision
 	err := c.sync(ctx, &d)
 	d.Err = err
 	d.Endpoints = c.Endpoints()
-	c.recordSync(d)
+	c.recordSync(ctx, d, start)
 	return err
 }
 
@@ -247,7 +251,7 @@ func (c *httpClusterClient) probeAll(ctx context.Context, urls []url.URL) (map[s
 	var wg sync.WaitGroup
 	for i := range uniq {
 		wg.Go(func() {
-			act := &action{method: http.MethodGet, prefix: "/version"}
+			act := &action{method: http.MethodGet, prefix: "/version", op: "version"}
 			resp, _, err := c.sendTo(pctx, act, st, i)
 			ok[i] = err == nil && resp.StatusCode/100 != 5
 		})
@@ -274,10 +278,12 @@ func (c *httpClusterClient) AutoSync(ctx context.Context, interval time.Duration
 	defer ticker.Stop()
 	for {
 		if err := c.Sync(ctx); err != nil {
+			c.obs.autoSyncEnded(ctx, err)
 			return err
 		}
 		select {
 		case <-ctx.Done():
+			c.obs.autoSyncEnded(ctx, ctx.Err())
 			return ctx.Err()
 		case <-ticker.C:
 		}

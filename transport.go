@@ -6,6 +6,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,8 @@ var errDeadlineAwaitingHeaders = errors.New("client: deadline exceeded awaiting 
 // client and never changes after New.
 type transport struct {
 	rt            http.RoundTripper
+	tls           *tls.Config   // rt's TLS settings, to explain a failed handshake
+	tlsKnown      bool          // false: rt's TLS settings cannot be seen
 	headerTimeout time.Duration // 0: none
 	maxBody       int64
 
@@ -56,6 +59,13 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 		dl = new(delivery)
 		reqCtx = dl.trace(reqCtx)
 	}
+	var hw *handshakeWatch
+	if req.URL.Scheme == "https" {
+		// Only TLS requests pay for this trace: it names the cause
+		// when a member hangs up on this client's certificate.
+		hw = new(handshakeWatch)
+		reqCtx = hw.trace(reqCtx)
+	}
 	var timer stopper
 	if t.headerTimeout > 0 && kind != kindWatch && kind != kindStream {
 		var cancel context.CancelFunc
@@ -69,6 +79,9 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 	*req = *req.WithContext(reqCtx)
 
 	resp, err := t.rt.RoundTrip(req)
+	if err != nil {
+		err = explainTLS(err, t.tls, t.tlsKnown, hw)
+	}
 	if timer != nil && !timer.Stop() {
 		// The timer fired: whatever RoundTrip returned, the request was
 		// (or is being) cancelled, so its body is unusable.
@@ -139,11 +152,37 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 		return buf, nil
 	}
 
+	// The first bytes go into a small buffer: a long poll waits in this
+	// first Read for minutes, and a thousand idle watchers would each
+	// hold a 32 KB chunk there (bench/RESULTS.md, "Many watchers"). Most
+	// watch events fit in it whole.
+	sp := smallPool.Get().(*[]byte)
+	defer smallPool.Put(sp)
+	small := *sp
+	head := 0
+	for head < len(small) {
+		n, err := resp.Body.Read(small[head:])
+		head += n
+		if int64(head) > max {
+			return nil, fmt.Errorf("%w (limit %d)", ErrResponseTooLarge, max)
+		}
+		if err == io.EOF {
+			// Like io.ReadAll, an empty body of unknown length is an
+			// empty, non-nil slice.
+			buf := make([]byte, head)
+			copy(buf, small)
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
 	var (
 		local  [16]*[]byte
 		chunks = local[:0]
-		last   int   // bytes in the last chunk
-		total  int64 // bytes in all chunks
+		last   int           // bytes in the last chunk
+		total  = int64(head) // bytes in small and all chunks
 	)
 	defer func() {
 		for _, c := range chunks {
@@ -168,12 +207,8 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if total == 0 {
-		// Like io.ReadAll, an empty body of unknown length is an empty,
-		// non-nil slice.
-		return []byte{}, nil
-	}
 	buf := make([]byte, 0, total)
+	buf = append(buf, small...)
 	for _, c := range chunks[:len(chunks)-1] {
 		buf = append(buf, *c...)
 	}
@@ -184,6 +219,16 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 // read into: large enough that a 1 MB body takes 32 reads, small enough
 // that the pool costs little memory.
 const chunkSize = 32 << 10
+
+// smallSize is the size of the buffer the first bytes of a body of
+// unknown length are read into: an event of a watch, etcd's longest wait,
+// usually fits.
+const smallSize = 512
+
+var smallPool = sync.Pool{New: func() any {
+	b := make([]byte, smallSize)
+	return &b
+}}
 
 var chunkPool = sync.Pool{New: func() any {
 	b := make([]byte, chunkSize)

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // v3Backend is what the v2 mapping needs of etcd's v3 API.
@@ -226,6 +227,7 @@ func v3Action(what string, body []byte, kind callKind) *action {
 	return &action{
 		method: http.MethodPost, prefix: "/v3", name: what,
 		body: string(body), contentType: jsonContentType, kind: kind,
+		op: "v3." + strings.ReplaceAll(what, "/", "."), api: APIv3,
 	}
 }
 

@@ -115,18 +115,31 @@ func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 			return nil, ctxErr
 		}
 		if stalled {
+			w.observer().pollAbandoned(ctx, w.key, w.maxPoll)
 			continue
 		}
 		if IsEventIndexCleared(err) {
-			return w.resync(ctx)
+			return w.resync(ctx, err)
 		}
 		return nil, err
 	}
 }
 
-// resync reads the key's current state and restarts the watch right after
-// the index of that read, so no event after the state is missed.
-func (w *resilientWatcher) resync(ctx context.Context) (*Response, error) {
+// observer returns the Logger and Hooks of the client under kapi, when
+// kapi is this package's over a Client made by New; nil otherwise.
+func (w *resilientWatcher) observer() *observer {
+	if k, ok := w.kapi.(*httpKeysAPI); ok {
+		if c, ok := k.client.(*httpClusterClient); ok {
+			return c.obs
+		}
+	}
+	return nil
+}
+
+// resync reads the key's current state after cause and restarts the watch
+// right after the index of that read, so no event after the state is
+// missed.
+func (w *resilientWatcher) resync(ctx context.Context, cause error) (*Response, error) {
 	res := &Response{Action: ActionResync}
 	r, err := w.kapi.Get(ctx, w.key, &GetOptions{Recursive: w.recursive})
 	switch {
@@ -140,6 +153,7 @@ func (w *resilientWatcher) resync(ctx context.Context) (*Response, error) {
 	}
 	w.afterIndex = res.Index
 	w.inner = nil
+	w.observer().watchResync(ctx, WatchResyncInfo{Key: w.key, Recursive: w.recursive, Index: res.Index, Cause: cause})
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ package etcdtest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,15 @@ type Options struct {
 	// through /health; without Version, Start needs a binary that serves
 	// v2 and skips the test otherwise (see RequireV2).
 	Version string
+
+	// ClientTLS, when set, makes the members serve clients over https:
+	// client URLs start with https://, and the harness's own requests
+	// (readiness, Leader, StartJoining) use this configuration, which
+	// must trust the members' CA and hold a client certificate when they
+	// require one. The certificate flags themselves (--cert-file,
+	// --key-file, --trusted-ca-file, --client-cert-auth) go in
+	// ExtraArgs. Peer URLs stay http.
+	ClientTLS *tls.Config
 }
 
 // Cluster is a set of etcd members started by Start. Its methods are safe for
@@ -87,6 +97,8 @@ type Cluster struct {
 	extra     []string
 	v3Only    bool
 	advertise func(string) string // Options.AdvertiseClientURL; nil: ClientURL
+	scheme    string              // of client URLs: "https" with Options.ClientTLS; "" means "http"
+	probe     *http.Client        // the harness's own requests; nil means probeClient
 
 	mu sync.Mutex // guards Members appends after Start
 }
@@ -101,8 +113,9 @@ type Member struct {
 	// LogFile receives the member's output, across restarts.
 	LogFile string
 
-	args []string
-	v2   bool // started with the v2 API
+	args  []string
+	v2    bool         // started with the v2 API
+	probe *http.Client // the harness's requests to it
 
 	mu   sync.Mutex // guards cmd, done
 	cmd  *exec.Cmd
@@ -129,6 +142,13 @@ func Start(t testing.TB, n int, opts ...Options) *Cluster {
 		}
 		if o.Version != "" {
 			version = o.Version
+		}
+		if o.ClientTLS != nil {
+			c.scheme = "https"
+			c.probe = &http.Client{
+				Timeout:   probeClient.Timeout,
+				Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: o.ClientTLS.Clone()},
+			}
 		}
 	}
 	switch {
@@ -215,11 +235,12 @@ func (c *Cluster) newMember(t testing.TB, name string, clientPort, peerPort int)
 	dir := t.TempDir()
 	m := &Member{
 		Name:      name,
-		ClientURL: "http://127.0.0.1:" + strconv.Itoa(clientPort),
+		ClientURL: c.clientScheme() + "://127.0.0.1:" + strconv.Itoa(clientPort),
 		PeerURL:   "http://127.0.0.1:" + strconv.Itoa(peerPort),
 		DataDir:   filepath.Join(dir, "data"),
 		LogFile:   filepath.Join(dir, "etcd.log"),
 		v2:        c.v2,
+		probe:     c.prober(),
 	}
 	t.Cleanup(func() {
 		m.stop()
@@ -259,6 +280,20 @@ func (c *Cluster) memberArgs(m *Member, initialCluster, state, token string) []s
 		args = append(args, "--enable-v2=true")
 	}
 	return append(args, c.extra...)
+}
+
+func (c *Cluster) clientScheme() string {
+	if c.scheme == "" {
+		return "http"
+	}
+	return c.scheme
+}
+
+func (c *Cluster) prober() *http.Client {
+	if c.probe == nil {
+		return probeClient
+	}
+	return c.probe
 }
 
 // freePorts asks the kernel for n distinct free ports. They are released
@@ -326,7 +361,7 @@ func bin(m *Member) string { return m.args[0] }
 // leader too). It fails early when its process, or that of any member in also, exits.
 func (m *Member) waitReady(also ...*Member) error {
 	watch := append([]*Member{m}, also...)
-	hc := probeClient
+	hc := m.probe
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		for _, w := range watch {
@@ -466,7 +501,7 @@ type memberJSON struct {
 // test.
 func (c *Cluster) Leader(t testing.TB) *Member {
 	t.Helper()
-	hc := probeClient
+	hc := c.prober()
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		if !c.v2 {
@@ -535,7 +570,7 @@ func (c *Cluster) NewMemberURLs(t testing.TB) (name, peerURL, clientURL string) 
 	c.mu.Lock()
 	name = fmt.Sprintf("m%d", len(c.Members))
 	c.mu.Unlock()
-	return name, "http://127.0.0.1:" + strconv.Itoa(ports[1]), "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	return name, "http://127.0.0.1:" + strconv.Itoa(ports[1]), c.clientScheme() + "://127.0.0.1:" + strconv.Itoa(ports[0])
 }
 
 // StartJoining starts a member that joins the running cluster
@@ -545,7 +580,7 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 	t.Helper()
 	// etcd refuses to join unless --initial-cluster lists exactly the
 	// current membership, so it is read from the cluster itself.
-	hc := probeClient
+	hc := c.prober()
 	var list struct {
 		Members []memberJSON `json:"members"`
 	}
@@ -606,7 +641,7 @@ func (c *Cluster) StartJoining(t testing.TB, name, peerURL, clientURL string) *M
 }
 
 func portOf(u string) (int, error) {
-	_, p, err := net.SplitHostPort(strings.TrimPrefix(u, "http://"))
+	_, p, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://"))
 	if err != nil {
 		return 0, fmt.Errorf("port of %q: %w", u, err)
 	}
