@@ -32,6 +32,7 @@ var v2ErrorMessages = map[int]string{
 	ErrorCodeRootROnly:         "Root is read only",
 	ErrorCodeDirNotEmpty:       "Directory not empty",
 	ErrorCodeEventIndexCleared: "The event in requested index is outdated and cleared",
+	ErrorCodeInvalidField:      "Invalid field",
 	211:                        "Value provided on refresh",
 	212:                        "A TTL must be provided on refresh",
 }
@@ -139,8 +140,11 @@ type ttls struct {
 }
 
 // fill sets n's TTL and Expiration from lease (none when 0 or gone).
-func (t *ttls) fill(ctx context.Context, n *Node, lease int64) error {
-	if lease == 0 {
+// inherited is the lease of the nearest directory above n that has one:
+// a node holding that lease took it from the directory, and v2 shows a
+// TTL only on the node it was given to.
+func (t *ttls) fill(ctx context.Context, n *Node, lease, inherited int64) error {
+	if lease == 0 || lease == inherited {
 		return nil
 	}
 	ttl, ok := t.known[lease]
@@ -195,11 +199,17 @@ func (k *v3KeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Res
 	if key != "/" && len(rr.Kvs) > 0 && string(rr.Kvs[0].Key) == string(req.Key) {
 		kv := &rr.Kvs[0]
 		node = &Node{Key: key, Value: string(kv.Value), CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
-		if err := t.fill(ctx, node, kv.Lease); err != nil {
+		var inherited int64
+		if kv.Lease != 0 {
+			if inherited, err = k.ancestorLease(ctx, key, rr.Header.Revision); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.fill(ctx, node, kv.Lease, inherited); err != nil {
 			return nil, err
 		}
 	} else {
-		node, err = k.buildDir(ctx, t, key, rr.Kvs, o.Recursive)
+		node, err = k.buildDir(ctx, t, key, rr.Kvs, o.Recursive, rr.Header.Revision)
 		if err != nil {
 			return nil, err
 		}
@@ -212,52 +222,105 @@ func (k *v3KeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Res
 	return resp, nil
 }
 
-// notFound returns the error of a key that is not there: "Not a
-// directory" when one of its ancestors is a key (as v2 walks the path),
-// else "Key not found".
+// notFound returns the error of a key that is not there, as v2 walks
+// the path from the root: "Not a directory" for the first component that
+// is a key, else "Key not found" for the first component missing.
 func (k *v3KeysAPI) notFound(ctx context.Context, key string, rev int64) error {
-	if f, err := k.fileAncestor(ctx, key, rev); err != nil {
+	anc := append(ancestors(key), key)[1:]
+	txn := &v3TxnRequest{}
+	for _, a := range anc {
+		mk := k.markerKey(a)
+		txn.Success = append(txn.Success,
+			v3RequestOp{Range: &v3RangeRequest{Key: k.fileKey(a), CountOnly: true, Revision: rev}},
+			v3RequestOp{Range: &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), CountOnly: true, Revision: rev}})
+	}
+	tr, err := k.kv.txn(ctx, txn, kindRetryable)
+	if err != nil {
 		return err
-	} else if f != "" {
-		return v2Error(ErrorCodeNotDir, f, rev)
+	}
+	if len(tr.Responses) != len(txn.Success) {
+		return ErrInvalidJSON
+	}
+	count := func(i int) int64 {
+		if r := tr.Responses[i].Range; r != nil {
+			return r.Count
+		}
+		return 0
+	}
+	for i, a := range anc {
+		if a == key {
+			break
+		}
+		if count(2*i) > 0 {
+			return v2Error(ErrorCodeNotDir, a, rev)
+		}
+		if count(2*i+1) == 0 {
+			return v2Error(ErrorCodeKeyNotFound, a, rev)
+		}
 	}
 	return v2Error(ErrorCodeKeyNotFound, key, rev)
 }
 
-// fileAncestor returns the first ancestor of key that is a key, at
-// revision rev, or "".
-func (k *v3KeysAPI) fileAncestor(ctx context.Context, key string, rev int64) (string, error) {
+// ancestorLease returns the lease of the nearest directory above key
+// whose marker has one, at revision rev (0: now), or 0.
+func (k *v3KeysAPI) ancestorLease(ctx context.Context, key string, rev int64) (int64, error) {
 	anc := ancestors(key)
-	if len(anc) < 2 {
-		return "", nil
+	if len(anc) == 0 {
+		return 0, nil
 	}
 	txn := &v3TxnRequest{}
-	for _, a := range anc[1:] {
-		txn.Success = append(txn.Success, v3RequestOp{Range: &v3RangeRequest{Key: k.fileKey(a), CountOnly: true, Revision: rev}})
+	for _, a := range anc {
+		txn.Success = append(txn.Success, v3RequestOp{Range: &v3RangeRequest{Key: k.markerKey(a), Revision: rev}})
 	}
 	tr, err := k.kv.txn(ctx, txn, kindRetryable)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
-	for i, r := range tr.Responses {
-		if r.Range != nil && r.Range.Count > 0 {
-			return anc[i+1], nil
+	for i := len(tr.Responses) - 1; i >= 0; i-- {
+		if r := tr.Responses[i].Range; r != nil && len(r.Kvs) > 0 && r.Kvs[0].Lease != 0 {
+			return r.Kvs[0].Lease, nil
 		}
 	}
-	return "", nil
+	return 0, nil
 }
 
 // buildDir builds the node of directory dir from the kvs of its subtree
 // (sorted by key, as etcd returns them): its children, and with
-// recursive their subtrees too. It returns nil when nothing is there.
-// Hidden children (a name starting with "_") are left out, as v2 does.
-func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3KeyValue, recursive bool) (*Node, error) {
+// recursive their subtrees too. It returns nil when nothing is there,
+// except for the root, which v2 always has. Hidden children (a name
+// starting with "_") are left out, as v2 does. rev is the revision kvs
+// were read at.
+func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3KeyValue, recursive bool, rev int64) (*Node, error) {
 	mk := string(k.markerKey(dir))
 	root := &Node{Key: dir, Dir: true}
 	if dir == "/" {
 		root.Key = ""
 	}
-	found := false
+	found := dir == "/"
+	// The leases of the directories' markers, to tell a lease a node
+	// took from its directory from one of its own. A directory's marker
+	// sorts before everything below it, so it is known in time.
+	leases := map[string]int64{}
+	top, topKnown := int64(0), false
+	inherited := func(d string) (int64, error) {
+		for under(d, dir) {
+			if l := leases[d]; l != 0 {
+				return l, nil
+			}
+			if d == dir {
+				break
+			}
+			d = parentOf(d)
+		}
+		if !topKnown {
+			var err error
+			if top, err = k.ancestorLease(ctx, dir, rev); err != nil {
+				return 0, err
+			}
+			topKnown = true
+		}
+		return top, nil
+	}
 	dirs := map[string]*Node{dir: root}
 	// dirNode returns the node of directory d below dir, making it and
 	// its parents as needed.
@@ -288,6 +351,7 @@ func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3K
 			if d == "" {
 				d = "/"
 			}
+			leases[d] = kv.Lease
 			if d != dir && skipHidden(dir, d) {
 				continue
 			}
@@ -297,7 +361,14 @@ func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3K
 			n := dirNode(d)
 			n.CreatedIndex, n.ModifiedIndex = uint64(kv.CreateRevision), uint64(kv.CreateRevision)
 			if d != "/" {
-				if err := t.fill(ctx, n, kv.Lease); err != nil {
+				var inh int64
+				if kv.Lease != 0 {
+					var err error
+					if inh, err = inherited(parentOf(d)); err != nil {
+						return nil, err
+					}
+				}
+				if err := t.fill(ctx, n, kv.Lease, inh); err != nil {
 					return nil, err
 				}
 			} else {
@@ -318,7 +389,14 @@ func (k *v3KeysAPI) buildDir(ctx context.Context, t *ttls, dir string, kvs []v3K
 			continue
 		}
 		n := &Node{Key: rel, Value: string(kv.Value), CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
-		if err := t.fill(ctx, n, kv.Lease); err != nil {
+		var inh int64
+		if kv.Lease != 0 {
+			var err error
+			if inh, err = inherited(p); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.fill(ctx, n, kv.Lease, inh); err != nil {
 			return nil, err
 		}
 		pn := dirNode(p)

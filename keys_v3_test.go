@@ -85,9 +85,11 @@ func TestV3Keys_semantics(t *testing.T) {
 	_, err = k.Delete(ctx, "/", nil)
 	wantV3Err(t, "Delete root", err, ErrorCodeRootROnly, "/")
 	_, err = k.Set(ctx, "/r", "v", &SetOptions{Refresh: true, TTL: time.Minute})
-	wantV3Err(t, "refresh with value", err, 211, "")
+	wantV3Err(t, "refresh with value", err, 211, "A value was provided on a refresh")
 	_, err = k.Set(ctx, "/r", "", &SetOptions{Refresh: true})
-	wantV3Err(t, "refresh without TTL", err, 212, "")
+	wantV3Err(t, "refresh without TTL", err, 212, "No TTL value set")
+	_, err = k.Set(ctx, "/r", "v", &SetOptions{PrevExist: "maybe"})
+	wantV3Err(t, "prevExist not a boolean", err, ErrorCodeInvalidField, "invalid value for prevExist")
 
 	// Directories.
 	if r, err = k.Set(ctx, "/dir", "", &SetOptions{Dir: true}); err != nil || !r.Node.Dir || r.Node.Value != "" {
@@ -131,8 +133,22 @@ func TestV3Keys_semantics(t *testing.T) {
 	if _, err := k.Set(ctx, "/tdir", "", &SetOptions{Dir: true, TTL: 30 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err = k.Set(ctx, "/tdir/in", "x", nil); err != nil || r.Node.TTL != 30 {
-		t.Fatalf("key in a dir with TTL = %+v, %v; want the dir's TTL", r, err)
+	// The key takes the directory's lease (it goes with it) but, as on
+	// v2, shows no TTL of its own.
+	if r, err = k.Set(ctx, "/tdir/in", "x", nil); err != nil || r.Node.TTL != 0 || r.Node.Expiration != nil {
+		t.Fatalf("key in a dir with TTL = %+v, %v; want no TTL of its own", r, err)
+	}
+	g.mu.Lock()
+	inLease, dirLease := g.kvs["/tdir/in"].Lease, g.kvs["/tdir/"].Lease
+	g.mu.Unlock()
+	if inLease == 0 || inLease != dirLease {
+		t.Errorf("lease of /tdir/in = %d, want the directory's %d", inLease, dirLease)
+	}
+	if r, err = k.Get(ctx, "/tdir", &GetOptions{Recursive: true}); err != nil || r.Node.TTL != 30 || len(r.Node.Nodes) != 1 || r.Node.Nodes[0].TTL != 0 {
+		t.Fatalf("Get of a dir with TTL = %+v, %v; want its TTL, none on the key in it", r, err)
+	}
+	if r, err = k.Get(ctx, "/tdir/in", nil); err != nil || r.Node.TTL != 0 {
+		t.Fatalf("Get of a key in a dir with TTL = %+v, %v; want no TTL", r, err)
 	}
 	r, err = k.Set(ctx, "/ttl", "", &SetOptions{TTL: 120 * time.Second, Refresh: true})
 	if err != nil || r.Node.Value != "x" || r.Node.TTL != 120 || r.PrevNode.TTL != 90 {
@@ -206,4 +222,52 @@ func TestV3_noGateway(t *testing.T) {
 	if _, err := New(Config{Endpoints: []string{srv.URL}, API: API(7)}); err == nil {
 		t.Error("New with an unknown API succeeded")
 	}
+}
+
+// The answers the differential test (integration/v3_diff_test.go) found
+// etcd 3.4's v2 API to give, and APIv3 now gives too.
+func TestV3Keys_asV2Answers(t *testing.T) {
+	k, _, _ := newV3TestKeys(t, "p")
+	ctx := context.Background()
+
+	// The root always exists, even with nothing stored.
+	r, err := k.Get(ctx, "/", nil)
+	if err != nil || r.Node.Key != "" || !r.Node.Dir || r.Node.Nodes != nil || r.Node.CreatedIndex != 0 {
+		t.Fatalf("Get of the empty root = %+v, %v; want an empty directory", r, err)
+	}
+
+	// A missing key's cause is the first component missing.
+	if _, err := k.Set(ctx, "/a/x", "1", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = k.Get(ctx, "/a/b/c", nil)
+	wantV3Err(t, "Get below a missing dir", err, ErrorCodeKeyNotFound, "/a/b")
+	_, err = k.Update(ctx, "/b/c", "v")
+	wantV3Err(t, "Update below a missing dir", err, ErrorCodeKeyNotFound, "/b")
+	_, err = k.Delete(ctx, "/a/b/c", nil)
+	wantV3Err(t, "Delete below a missing dir", err, ErrorCodeKeyNotFound, "/a/b")
+	_, err = k.Set(ctx, "/b/c", "v", &SetOptions{PrevValue: "x"})
+	wantV3Err(t, "CAS below a missing dir", err, ErrorCodeKeyNotFound, "/b")
+
+	// prevExist=false wins over the comparisons.
+	_, err = k.Set(ctx, "/a/x", "2", &SetOptions{PrevExist: PrevNoExist, PrevValue: "1"})
+	wantV3Err(t, "create with prevValue of an existing key", err, ErrorCodeNodeExist, "/a/x")
+	if r, err = k.Set(ctx, "/a/new", "2", &SetOptions{PrevExist: PrevNoExist, PrevValue: "1"}); err != nil || r.Action != "create" {
+		t.Fatalf("create with prevValue = %+v, %v", r, err)
+	}
+	// prevExist is read as a boolean.
+	if r, err = k.Set(ctx, "/a/x", "3", &SetOptions{PrevExist: "1"}); err != nil || r.Action != "update" {
+		t.Fatalf("prevExist 1 = %+v, %v; want an update", r, err)
+	}
+
+	// An update keeps the node's kind: Dir on a key empties its value,
+	// an empty value on a directory is an update of its TTL.
+	if r, err = k.Set(ctx, "/a/x", "", &SetOptions{Dir: true, PrevExist: PrevExist}); err != nil || r.Action != "update" || r.Node.Dir || r.Node.Value != "" {
+		t.Fatalf("update of a key with Dir = %+v, %v; want the key, emptied", r, err)
+	}
+	if r, err = k.Update(ctx, "/a", ""); err != nil || r.Action != "update" || !r.Node.Dir {
+		t.Fatalf("update of a dir without a value = %+v, %v", r, err)
+	}
+	_, err = k.Update(ctx, "/a", "v")
+	wantV3Err(t, "update of a dir with a value", err, ErrorCodeNotFile, "/a")
 }

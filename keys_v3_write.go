@@ -208,14 +208,15 @@ func (k *v3KeysAPI) currentHeader(ctx context.Context) (v3Header, error) {
 	return rr.Header, nil
 }
 
-// fileNode is the node of key stored as kv, with its TTL.
-func (k *v3KeysAPI) fileNode(ctx context.Context, key string, kv *v3KeyValue, withValue bool) (*Node, error) {
+// fileNode is the node of key stored as kv, with its TTL unless it holds
+// the lease inherited from its directories.
+func (k *v3KeysAPI) fileNode(ctx context.Context, key string, kv *v3KeyValue, withValue bool, inherited int64) (*Node, error) {
 	n := &Node{Key: key, CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
 	if withValue {
 		n.Value = string(kv.Value)
 	}
 	t := &ttls{k: k}
-	if err := t.fill(ctx, n, kv.Lease); err != nil {
+	if err := t.fill(ctx, n, kv.Lease, inherited); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -223,14 +224,14 @@ func (k *v3KeysAPI) fileNode(ctx context.Context, key string, kv *v3KeyValue, wi
 
 // dirNode is the node of directory key, whose marker is m (nil for a
 // directory made only of keys written by other clients).
-func (k *v3KeysAPI) dirNode(ctx context.Context, key string, m *v3KeyValue) (*Node, error) {
+func (k *v3KeysAPI) dirNode(ctx context.Context, key string, m *v3KeyValue, inherited int64) (*Node, error) {
 	n := &Node{Key: key, Dir: true}
 	if m == nil {
 		return n, nil
 	}
 	n.CreatedIndex, n.ModifiedIndex = uint64(m.CreateRevision), uint64(m.CreateRevision)
 	t := &ttls{k: k}
-	if err := t.fill(ctx, n, m.Lease); err != nil {
+	if err := t.fill(ctx, n, m.Lease, inherited); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -268,11 +269,26 @@ func (k *v3KeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions) 
 		o = *opts
 	}
 	key = cleanKey(key)
+	// etcd checks the form before anything else, so these errors have
+	// no index. The v2 client sends prevExist as given; etcd reads it as
+	// a boolean.
+	switch o.PrevExist {
+	case PrevIgnore, PrevExist, PrevNoExist:
+	default:
+		b, err := strconv.ParseBool(string(o.PrevExist))
+		if err != nil {
+			return nil, v2Error(ErrorCodeInvalidField, "invalid value for prevExist", 0)
+		}
+		o.PrevExist = PrevNoExist
+		if b {
+			o.PrevExist = PrevExist
+		}
+	}
 	if o.Refresh && val != "" {
-		return nil, v2Error(211, "", 0)
+		return nil, v2Error(211, "A value was provided on a refresh", 0)
 	}
 	if o.Refresh && o.TTL < time.Second {
-		return nil, v2Error(212, "", 0)
+		return nil, v2Error(212, "No TTL value set", 0)
 	}
 	if key == "/" {
 		h, err := k.currentHeader(ctx)
@@ -303,18 +319,28 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 	fail := func(code int, cause string) (*Response, bool, error) {
 		return nil, true, v2Error(code, cause, st.rev)
 	}
+	missing := func() (*Response, bool, error) {
+		return nil, true, k.notFound(ctx, key, st.rev)
+	}
 	if f := st.fileAncestor(); f != "" {
 		return fail(ErrorCodeNotDir, f)
 	}
 	exists, isDir := st.file != nil, st.isDir()
 	var action string
 	switch {
+	case o.PrevExist == PrevNoExist:
+		// v2 decides on prevExist=false first: a create, whatever the
+		// comparisons.
+		if exists || isDir {
+			return fail(ErrorCodeNodeExist, key)
+		}
+		action = "create"
 	case (o.PrevValue != "" && !o.Dir) || o.PrevIndex != 0:
 		if isDir {
 			return fail(ErrorCodeNotFile, key)
 		}
 		if !exists {
-			return fail(ErrorCodeKeyNotFound, key)
+			return missing()
 		}
 		if cause, ok := compareCause(o.PrevValue, o.PrevIndex, st.file); !ok {
 			return fail(ErrorCodeTestFailed, cause)
@@ -322,23 +348,21 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 		action = "compareAndSwap"
 	case o.PrevExist == PrevExist:
 		if !exists && !isDir {
-			return fail(ErrorCodeKeyNotFound, key)
+			return missing()
 		}
-		if isDir != o.Dir {
+		// v2 updates a node in place, whatever the Dir option: a
+		// directory's TTL (a value for it is refused), a key's value
+		// and TTL (with Dir, the client sends no value: it becomes "").
+		if isDir && val != "" && !o.Dir {
 			return fail(ErrorCodeNotFile, key)
 		}
 		action = "update"
-	case o.PrevExist == PrevNoExist:
-		if exists || isDir {
-			return fail(ErrorCodeNodeExist, key)
-		}
-		action = "create"
 	default:
 		if isDir {
 			return fail(ErrorCodeNotFile, key)
 		}
 		if o.Refresh && !exists {
-			return fail(ErrorCodeKeyNotFound, key)
+			return missing()
 		}
 		action = "set"
 	}
@@ -348,13 +372,13 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 	var oldLease int64
 	switch {
 	case exists:
-		if prev, err = k.fileNode(ctx, key, st.file, true); err != nil {
+		if prev, err = k.fileNode(ctx, key, st.file, true, st.inheritedLease()); err != nil {
 			return nil, true, err
 		}
 		oldLease = st.file.Lease
 	case isDir:
 		m := st.dirMarkerKV()
-		if prev, err = k.dirNode(ctx, key, m); err != nil {
+		if prev, err = k.dirNode(ctx, key, m, st.inheritedLease()); err != nil {
 			return nil, true, err
 		}
 		if m != nil {
@@ -363,6 +387,15 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 	}
 	if o.Refresh && exists {
 		val = string(st.file.Value)
+	}
+	// A Set or Create with Dir makes a directory (replacing a key); an
+	// update or compare-and-swap keeps the node's kind.
+	makeDir := o.Dir
+	if action == "update" || action == "compareAndSwap" {
+		makeDir = isDir
+	}
+	if o.Dir && !makeDir {
+		val = ""
 	}
 
 	inherited := st.inheritedLease()
@@ -373,7 +406,7 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 		}
 	}
 	ops := st.ancestorOps(dirMarker{Action: action, Key: key, Refresh: o.Refresh})
-	if o.Dir {
+	if makeDir {
 		if exists {
 			ops = append(ops, v3RequestOp{DeleteRange: &v3DeleteRangeRequest{Key: k.fileKey(key)}})
 		}
@@ -402,16 +435,16 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 		return resp, true, nil
 	}
 	rev := tr.Header.Revision
-	n := &Node{Key: key, Dir: o.Dir, ModifiedIndex: uint64(rev), CreatedIndex: uint64(rev)}
-	if !o.Dir {
+	n := &Node{Key: key, Dir: makeDir, ModifiedIndex: uint64(rev), CreatedIndex: uint64(rev)}
+	if !makeDir {
 		n.Value = val
 	}
-	if prev != nil && prev.Dir == o.Dir {
+	if prev != nil && prev.Dir == makeDir {
 		n.CreatedIndex = prev.CreatedIndex
 	}
 	if lease != 0 {
 		t := &ttls{k: k}
-		if err := t.fill(ctx, n, lease); err != nil {
+		if err := t.fill(ctx, n, lease, inherited); err != nil {
 			return nil, true, err
 		}
 	}
@@ -457,12 +490,15 @@ func (k *v3KeysAPI) deleteOnce(ctx context.Context, key string, o DeleteOptions)
 	fail := func(code int, cause string) (*Response, bool, error) {
 		return nil, true, v2Error(code, cause, st.rev)
 	}
+	missing := func() (*Response, bool, error) {
+		return nil, true, k.notFound(ctx, key, st.rev)
+	}
 	if f := st.fileAncestor(); f != "" {
 		return fail(ErrorCodeNotDir, f)
 	}
 	exists, isDir := st.file != nil, st.isDir()
 	if !exists && !isDir {
-		return fail(ErrorCodeKeyNotFound, key)
+		return missing()
 	}
 	action := "delete"
 	if o.PrevValue != "" || o.PrevIndex != 0 {
@@ -484,14 +520,14 @@ func (k *v3KeysAPI) deleteOnce(ctx context.Context, key string, o DeleteOptions)
 	var prev *Node
 	var ownLease int64
 	if exists {
-		if prev, err = k.fileNode(ctx, key, st.file, true); err != nil {
+		if prev, err = k.fileNode(ctx, key, st.file, true, st.inheritedLease()); err != nil {
 			return nil, true, err
 		}
 		if st.file.Lease != st.inheritedLease() {
 			ownLease = st.file.Lease
 		}
 	} else {
-		if prev, err = k.dirNode(ctx, key, st.dirMarkerKV()); err != nil {
+		if prev, err = k.dirNode(ctx, key, st.dirMarkerKV(), st.inheritedLease()); err != nil {
 			return nil, true, err
 		}
 	}
@@ -577,7 +613,7 @@ func (k *v3KeysAPI) createInOrderOnce(ctx context.Context, dir, val string, ttl 
 	n := &Node{Key: key, Value: val, CreatedIndex: rev, ModifiedIndex: rev}
 	if lease != 0 {
 		t := &ttls{k: k}
-		if err := t.fill(ctx, n, lease); err != nil {
+		if err := t.fill(ctx, n, lease, inherited); err != nil {
 			return nil, true, err
 		}
 	}

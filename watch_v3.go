@@ -128,6 +128,15 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 		if msg.Canceled {
 			w.Close()
 			if msg.CompactRevision > 0 {
+				// v2 gives the current index with the error; etcd's
+				// cancel message may carry no header.
+				if msg.Header.Revision == 0 {
+					h, err := w.k.currentHeader(ctx)
+					if err != nil {
+						return nil, err
+					}
+					msg.Header = h
+				}
 				return nil, Error{
 					Code:    ErrorCodeEventIndexCleared,
 					Message: v2ErrorMessages[ErrorCodeEventIndexCleared],
@@ -277,12 +286,25 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 		if ok && rec.Refresh {
 			continue
 		}
-		r, err := w.response(ctx, h, rev, it.ev, op, it.marker, rec, ok)
+		ev, marker := it.ev, it.marker
+		var replaced *v3Event
+		if ev.Type == "DELETE" {
+			// A write that replaced a key by a directory (or the
+			// reverse) deletes the one and puts the other at once: the
+			// put is the write's node, the delete its previous node.
+			for _, o := range items {
+				if o.name == op && o.ev != ev && o.ev.Type != "DELETE" {
+					replaced, ev, marker = ev, o.ev, o.marker
+					break
+				}
+			}
+		}
+		r, err := w.response(ctx, h, rev, ev, replaced, op, marker, rec, ok)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
-		if it.marker && it.ev.Type == "DELETE" {
+		if marker && ev.Type == "DELETE" {
 			// A directory's delete or expiry covers its subtree.
 			ops = append(ops, op)
 		}
@@ -319,7 +341,10 @@ func (w *v3Watcher) lookup(ctx context.Context, name string, rev int64) (dirMark
 }
 
 // response builds the v2 event of the operation on name.
-func (w *v3Watcher) response(ctx context.Context, h v3Header, rev int64, e *v3Event, name string, marker bool, rec dirMarker, recorded bool) (*Response, error) {
+// replaced, when not nil, is the DELETE of the node of the other kind
+// that the write replaced (a key made a directory, or the reverse): the
+// previous node.
+func (w *v3Watcher) response(ctx context.Context, h v3Header, rev int64, e *v3Event, replaced *v3Event, name string, marker bool, rec dirMarker, recorded bool) (*Response, error) {
 	del := e.Type == "DELETE"
 	action := rec.Action
 	if !recorded {
@@ -344,18 +369,32 @@ func (w *v3Watcher) response(ctx context.Context, h v3Header, rev int64, e *v3Ev
 			n.Value = string(e.Kv.Value)
 		}
 		if e.Kv.Lease != 0 {
+			inherited, err := w.k.ancestorLease(ctx, name, 0)
+			if err != nil {
+				return nil, err
+			}
 			t := &ttls{k: w.k}
-			if err := t.fill(ctx, n, e.Kv.Lease); err != nil {
+			if err := t.fill(ctx, n, e.Kv.Lease, inherited); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if p := e.PrevKv; p != nil {
-		pn := &Node{Key: name, Dir: marker, CreatedIndex: uint64(p.CreateRevision), ModifiedIndex: uint64(p.ModRevision)}
-		if marker {
+	prevKv, prevMarker := e.PrevKv, marker
+	if replaced != nil {
+		prevKv, prevMarker = replaced.PrevKv, !marker
+	}
+	if p := prevKv; p != nil {
+		pn := &Node{Key: name, Dir: prevMarker, CreatedIndex: uint64(p.CreateRevision), ModifiedIndex: uint64(p.ModRevision)}
+		if prevMarker {
 			pn.ModifiedIndex = pn.CreatedIndex
 		} else {
 			pn.Value = string(p.Value)
+		}
+		if action == "expire" {
+			// The node went when its time ran out: now, as far as
+			// this watcher can tell (v2 shows when it was due).
+			exp := w.k.now().UTC()
+			pn.Expiration = &exp
 		}
 		r.PrevNode = pn
 	}
