@@ -17,7 +17,7 @@ debian)
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
   fi
-  /usr/bin/etcd --version | head -1
+  /usr/bin/etcd --version | sed -n 1p
   ;;
 build)
   shift
@@ -29,7 +29,7 @@ build)
       cat "$ETCDTEST_CACHE_DIR/$v.log"; echo "etcd $v: build or smoke test failed"; exit 1; }
     grep -q -- '--- PASS: TestV3Gateway' "$ETCDTEST_CACHE_DIR/$v.log" || {
       cat "$ETCDTEST_CACHE_DIR/$v.log"; echo "etcd $v: TestV3Gateway did not pass"; exit 1; }
-    got=$("$ETCDTEST_CACHE_DIR/$v/etcd" --version | head -1)
+    got=$("$ETCDTEST_CACHE_DIR/$v/etcd" --version | sed -n 1p)
     [ "$got" = "etcd Version: $v" ] || { echo "etcd $v: cache holds '$got'"; exit 1; }
     echo "$got: built and smoke-tested (TestV3Gateway) in $(( $(date +%s) - s ))s"
   done
