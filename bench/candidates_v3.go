@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ours "github.com/seed26e043ee/client"
@@ -414,11 +415,16 @@ func (p *funcProbe) Close() {
 
 // newOursV3Watch watches dir recursively after revision after with the
 // KeysAPI's Watcher.
-func newOursV3Watch(ep, dir string, after uint64) (watchProbe, error) {
-	kAPI, err := newOursV3(ep)
+//
+// requests counts the requests the watcher sent (the stream, and any
+// read it makes to translate an event).
+func newOursV3Watch(ep, dir string, after uint64, requests *atomic.Int64) (watchProbe, error) {
+	ct := &countTransport{next: newGateway(ep).hc.Transport, n: requests}
+	c, err := ours.New(ours.Config{Endpoints: []string{ep}, API: ours.APIv3, Transport: ct})
 	if err != nil {
 		return nil, err
 	}
+	kAPI := ours.NewKeysAPI(c)
 	w := kAPI.Watcher(dir, &ours.WatcherOptions{Recursive: true, AfterIndex: after})
 	ctx, cancel := context.WithCancel(context.Background())
 	ch, errc := watchArrivals(func() (int, error) {
@@ -442,7 +448,7 @@ func newOursV3Watch(ep, dir string, after uint64) (watchProbe, error) {
 // newGatewayWatch posts the watch our Watcher posts (dir and its
 // subtree, prev_kv, from revision after+1) and reads the stream line by
 // line, decoding each message with encoding/json.
-func newGatewayWatch(ep, dir string, after uint64) (watchProbe, error) {
+func newGatewayWatch(ep, dir string, after uint64, _ *atomic.Int64) (watchProbe, error) {
 	body, err := json.Marshal(struct {
 		Create struct {
 			Key           []byte `json:"key"`
@@ -509,7 +515,7 @@ func newGatewayWatch(ep, dir string, after uint64) (watchProbe, error) {
 }
 
 // newClientV3Watch makes the same watch with clientv3.
-func newClientV3Watch(ep, dir string, after uint64) (watchProbe, error) {
+func newClientV3Watch(ep, dir string, after uint64, _ *atomic.Int64) (watchProbe, error) {
 	cli, err := newClientV3(ep)
 	if err != nil {
 		return nil, err
@@ -531,6 +537,21 @@ func newClientV3Watch(ep, dir string, after uint64) (watchProbe, error) {
 		cli.Close()
 	}}, nil
 }
+
+// countTransport counts the requests it sends.
+type countTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t *countTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(req)
+}
+
+// CancelRequest is there for the client's CancelableTransport; contexts
+// cancel the requests.
+func (t *countTransport) CancelRequest(*http.Request) {}
 
 // stampTransport records when the last request to /v3/kv/txn left, so a
 // watch latency can be measured from the moment a Set's commit was sent.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,7 +175,11 @@ func loadV3(t testing.TB, ep string, b Body) {
 // the event: rounds of perRound events per candidate, rotated, after a
 // warm-up round. Each candidate watches its own directory, so a watcher
 // is woken only in its own turn. lat[name][round] are the latencies.
-func watchLatencies(t *testing.T, ep string, rounds, perRound int) map[string][][]time.Duration {
+//
+// It also returns etcd's CPU time per event of each candidate's turns
+// (the writer's Set included, the same for all) and the requests our
+// watcher sent per event besides opening its stream.
+func watchLatencies(t *testing.T, ep string, pid, rounds, perRound int) (lat map[string][][]time.Duration, srvPerEvent map[string]time.Duration, oursReqPerEvent float64) {
 	t.Helper()
 	st := &stampTransport{next: newGateway(ep).hc.Transport}
 	wc, err := ours.New(ours.Config{Endpoints: []string{ep}, API: ours.APIv3, Transport: st})
@@ -193,23 +198,33 @@ func watchLatencies(t *testing.T, ep string, rounds, perRound int) map[string][]
 		}
 		after = r.Index
 	}
-	open := map[string]func(ep, dir string, after uint64) (watchProbe, error){
+	var oursRequests atomic.Int64
+	open := map[string]func(ep, dir string, after uint64, requests *atomic.Int64) (watchProbe, error){
 		NameOurs: newOursV3Watch, NamePlain: newGatewayWatch, NameClientV3: newClientV3Watch,
 	}
 	probes := map[string]watchProbe{}
 	for _, name := range v3SetNames {
-		p, err := open[name](ep, dirs[name], after)
+		p, err := open[name](ep, dirs[name], after, &oursRequests)
 		if err != nil {
 			t.Fatalf("%s: watch: %v", name, err)
 		}
 		probes[name] = p
 		t.Cleanup(p.Close)
 	}
-	lat := map[string][][]time.Duration{}
+	lat = map[string][][]time.Duration{}
+	srv := map[string]time.Duration{}
+	var req0 int64
 	for r := -1; r < rounds; r++ {
+		if r == 0 {
+			req0 = oursRequests.Load() // after the warm-up round
+		}
 		for k := range v3SetNames {
 			name := v3SetNames[(k+max(r, 0))%len(v3SetNames)]
 			var got []time.Duration
+			cpu0, err := ProcessCPU(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for j := range perRound {
 				if _, err := writer.Set(ctx, dirs[name]+"/k", fmt.Sprint(r, j), nil); err != nil {
 					t.Fatal(err)
@@ -225,12 +240,21 @@ func watchLatencies(t *testing.T, ep string, rounds, perRound int) map[string][]
 					t.Fatalf("%s: no event a minute after the write", name)
 				}
 			}
+			cpu1, err := ProcessCPU(pid)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if r >= 0 {
 				lat[name] = append(lat[name], got)
+				srv[name] += cpu1 - cpu0
 			}
 		}
 	}
-	return lat
+	srvPerEvent = map[string]time.Duration{}
+	for name, d := range srv {
+		srvPerEvent[name] = d / time.Duration(rounds*perRound)
+	}
+	return lat, srvPerEvent, float64(oursRequests.Load()-req0) / float64(rounds*perRound)
 }
 
 func durMedian(v []time.Duration) time.Duration {
@@ -279,7 +303,7 @@ func compareV3(t *testing.T, out io.Writer) {
 	big := fatal(MeasureServer(ctx, v3Names, v3Getters(t, ep, rec.Key, true, cv3), 1, *flagRounds, 5**flagRun, pid))
 	set := fatal(MeasureServer(ctx, v3SetNames, v3Setters(t, ep, "/set", "bar", cv3), 1, *flagRounds, 2**flagRun, pid))
 	const perRound = 10
-	lat := watchLatencies(t, ep, *flagRounds, perRound)
+	lat, watchSrv, watchReqs := watchLatencies(t, ep, pid, *flagRounds, perRound)
 	end := time.Now().UTC()
 
 	fmt.Fprintf(out, "\n## (d) APIv3: local etcd %s (v3 only), one member\n\n", *flagV3Version)
@@ -365,6 +389,10 @@ func compareV3(t *testing.T, out io.Writer) {
 	fmt.Fprintf(out, "| watch event latency (commit sent → event in hand) | median | %s | %s | – | %s | %.3f× | – | %.2f× |\n",
 		durMedian(all(NameOurs)).Round(time.Microsecond), durMedian(all(NamePlain)).Round(time.Microsecond),
 		durMedian(all(NameClientV3)).Round(time.Microsecond), firstOf(roundRatio(NameOurs, NamePlain)), firstOf(roundRatio(NameOurs, NameClientV3)))
+	fmt.Fprintf(out, "| watch (a Set by our client + its event) | etcd CPU/event (totals) | %s µs | %s µs | – | %s µs | %.2f× | – | %.2f× |\n",
+		us(float64(watchSrv[NameOurs])), us(float64(watchSrv[NamePlain])), us(float64(watchSrv[NameClientV3])),
+		float64(watchSrv[NameOurs])/float64(watchSrv[NamePlain]), float64(watchSrv[NameOurs])/float64(watchSrv[NameClientV3]))
+	fmt.Fprintf(out, "\nOur watcher sent %.2f requests per event besides its stream (a read of the parent's marker when it translates an event, see RESULTS.md).\n", watchReqs)
 
 	fmt.Fprintf(out, "\nTargets of issue 13 (medians of per-round ratios, quartiles in brackets):\n\n")
 	verdict := func(name string, s *Series, b string) {
