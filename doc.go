@@ -58,7 +58,7 @@ Config.Logger takes a *slog.Logger: Debug records every request and call;
 Info a pin that moved and why, a failed call, an adopted endpoint list;
 Warn a member that failed (with the cause), a Retry round after every
 member failed, advertised URLs or a leader this client cannot reach, and a
-watch resync. Attributes name the endpoint (passwords masked), API ("v2"),
+watch resync. Attributes name the endpoint (passwords masked), API ("v2" or "v3"),
 operation, HTTP method, key, attempt, round, status and duration; records
 never hold credentials, bodies or queries.
 
@@ -73,6 +73,63 @@ Config.RoundTripper takes any http.RoundTripper (otelhttp's, a recording
 one) without the CancelRequest method Config.Transport demands. A Client
 made by New also has a CloseIdleConnections method, reached by an
 interface assertion.
+
+# Running on etcd 3.6 and later (APIv3)
+
+etcd 3.6 no longer serves the v2 API (3.4 and 3.5 serve it only with
+--enable-v2). One field moves a program onto the v3 API; nothing else
+changes:
+
+	c, err := client.New(client.Config{
+		Endpoints: []string{"http://127.0.0.1:2379"},
+		API:       client.APIv3, // the zero value, APIv2, is the v2 HTTP API
+	})
+	kapi := client.NewKeysAPI(c) // the same KeysAPI, options and errors
+
+An APIv3 client talks to etcd's v3 JSON gateway (POST /v3/..., served by
+etcd 3.4 to 3.7 without any flag) through the same cluster client as v2
+calls, so endpoint pinning, failover, ClusterError,
+HeaderTimeoutPerRequest, redirects, Config.Retry, cURL debug and
+MaxResponseBytes behave as described here. What maps how:
+
+  - KeysAPI: a v2 key K is the v3 key Config.V3KeyPrefix+K holding the
+    value verbatim; a directory D is one marker key V3KeyPrefix+D+"/".
+    Get is one range (serializable, or linearizable with Quorum), plus one
+    lease lookup per distinct lease in the answer for the TTLs; every
+    write is one read transaction and one conditional transaction, so
+    compare-and-swap, PrevExist, Dir and CreateInOrder keep v2's
+    guarantees under concurrent writers. Indexes are v3 revisions, TTLs
+    are leases, the v2 errors (Error with the v2 codes) come back as on
+    v2, with the answer's revision as their Index.
+  - Watcher: one /v3/watch stream kept open across calls of Next, with
+    the v2 actions (set, create, update, compareAndSwap, delete,
+    compareAndDelete, expire); a compacted start revision gives the v2
+    error 401, so NewResilientWatcher resyncs as on v2. The watcher also
+    has Close() error (assert interface{ Close() error }) to end its
+    stream.
+  - MembersAPI, Sync and AutoSync use the v3 member list; Leader comes
+    from the maintenance status; GetVersion keeps using /version.
+  - AuthAPI, AuthUserAPI and AuthRoleAPI are not mapped (yet).
+
+Calls on APIv3 (and APIv2 calls to a v3-only member) add these errors:
+
+  - ErrV2NotServed: an APIv2 call reached a member without the v2 API;
+    its text names API: client.APIv3. It also matches ErrInvalidJSON,
+    which callers of the original client checked.
+  - ErrNoV3Gateway: an APIv3 call reached something that answers 404
+    without the gateway's JSON (etcd before 3.4, a proxy, a wrong port).
+  - ErrNotOnAPIv3: every call of the auth APIs of an APIv3 client.
+  - *GatewayError: a refusal of the gateway that has no v2 equivalent,
+    with the HTTP status, gRPC code and etcd's message.
+
+Where v3 cannot behave exactly like v2 (listing cost and order, a
+directory's modifiedIndex, TTLs inside directories with a TTL, event
+history), docs/v3-layout.md in the repository says what was chosen. That
+file is also the stable contract of the key layout, for tools such as
+etcdctl or clientv3 that read the same keys. Through the gateway etcd
+spends more CPU per call than through gRPC, 1.7 to 4 times as much in
+bench/RESULTS.md of the repository; the client adds little to a plain
+net/http loop sending the same requests besides decoding the JSON answers.
 
 # Concurrency
 
@@ -185,10 +242,17 @@ IsEventIndexCleared also work on wrapped errors.
 
 # Troubleshooting
 
-ErrInvalidJSON on every call: the endpoint is not an etcd v2 API. Most often
-it is an etcd 3.4 or newer member started without --enable-v2=true (it then
-answers 404 with a plain-text body), or a proxy's HTML page, or the peer
-port (2380) given instead of the client port (2379).
+ErrV2NotServed (which also matches ErrInvalidJSON) on every call: the
+member serves no v2 API: etcd 3.6 or later, or 3.4/3.5 started without
+--enable-v2=true. Set Config.API to APIv3 (see "Running on etcd 3.6 and
+later"), or start 3.4/3.5 with --enable-v2=true.
+
+ErrInvalidJSON on every call: the endpoint is not an etcd API at all, for
+example a proxy's HTML page, or the peer port (2380) given instead of the
+client port (2379).
+
+ErrNoV3Gateway on an APIv3 client: the endpoint serves no /v3/ gateway
+(etcd older than 3.4, a proxy that forwards only /v2/, a wrong port).
 
 *ClusterError with "connection refused" for each member: nothing listens on
 those addresses; check the endpoints and that the members run.
@@ -302,5 +366,9 @@ ActionResync, DefaultMaxPollTime, Config.RoundTripper, Config.TLS,
 NewTLSConfig, Config.Logger, Config.Hooks, Hooks, CallInfo, CallResult,
 AttemptInfo, AttemptResult, WatchResyncInfo, SyncInfo, APIv2, and
 ClusterError.Unwrap and Is.
+
+ActionResync, DefaultMaxPollTime, ClusterError.Unwrap and Is, and for etcd's
+v3 API: API, APIv2, APIv3, Config.API, Config.V3KeyPrefix, GatewayError,
+ErrV2NotServed, ErrNoV3Gateway and ErrNotOnAPIv3.
 */
 package client

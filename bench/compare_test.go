@@ -19,7 +19,7 @@ import (
 var (
 	flagRounds = flag.Int("rounds", 15, "measured rounds per comparison (plus one warm-up round)")
 	flagRun    = flag.Duration("d", 100*time.Millisecond, "duration of one candidate's run within a round")
-	flagOnly   = flag.String("only", "", "run only the section named replay, etcd or decode")
+	flagOnly   = flag.String("only", "", "run only the section named replay, etcd, decode or v3")
 )
 
 func TestMain(m *testing.M) {
@@ -86,6 +86,7 @@ func TestCompare(t *testing.T) {
 		{"replay", compareReplay},
 		{"etcd", compareEtcd},
 		{"decode", compareDecode},
+		{"v3", compareV3},
 	} {
 		if *flagOnly != "" && *flagOnly != sec.name {
 			continue

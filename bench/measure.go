@@ -1,11 +1,15 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,6 +23,11 @@ type Sample struct {
 	CPU    time.Duration // user+system time of this process
 	Allocs uint64        // heap objects allocated
 	Bytes  uint64        // heap bytes allocated
+
+	// ServerCPU is the user+system time the server process spent during
+	// the run (0 when no server process is watched), from /proc in clock
+	// ticks of 10 ms: meaningful summed over many runs, not per run.
+	ServerCPU time.Duration
 }
 
 // OpsPerSec is the throughput of the run.
@@ -109,13 +118,34 @@ type Series struct {
 // order each round so a slow moment of the machine hits each candidate
 // alike. A first round warms connections and caches and is dropped.
 func Measure(ctx context.Context, names []string, getters map[string]Getter, workers, rounds int, d time.Duration) (*Series, error) {
+	return MeasureServer(ctx, names, getters, workers, rounds, d, 0)
+}
+
+// MeasureServer is Measure that also records, in each Sample's
+// ServerCPU, the CPU time the server process pid spent during the run
+// (pid 0: none).
+func MeasureServer(ctx context.Context, names []string, getters map[string]Getter, workers, rounds int, d time.Duration, pid int) (*Series, error) {
 	s := &Series{Names: names, Samples: make(map[string][]Sample)}
 	for r := -1; r < rounds; r++ {
 		for k := range names {
 			name := names[(k+max(r, 0))%len(names)]
+			var srv0 time.Duration
+			if pid > 0 {
+				var err error
+				if srv0, err = ProcessCPU(pid); err != nil {
+					return nil, err
+				}
+			}
 			smp, err := Run(ctx, getters[name], workers, d)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if pid > 0 {
+				srv1, err := ProcessCPU(pid)
+				if err != nil {
+					return nil, err
+				}
+				smp.ServerCPU = srv1 - srv0
 			}
 			if r >= 0 {
 				s.Samples[name] = append(s.Samples[name], smp)
@@ -158,6 +188,53 @@ func (s *Series) ratios(a, b string, f func(Sample) float64) []float64 {
 		v = append(v, f(sa[i])/f(sb[i]))
 	}
 	return v
+}
+
+// ServerCPUPerOp is the server's CPU time per operation of a candidate:
+// the sum over all its runs divided by the sum of their operations, since
+// a single run holds only a few of the kernel's 10 ms ticks.
+func (s *Series) ServerCPUPerOp(name string) time.Duration {
+	var cpu time.Duration
+	var ops int64
+	for _, smp := range s.Samples[name] {
+		cpu += smp.ServerCPU
+		ops += smp.Ops
+	}
+	return cpu / time.Duration(max(ops, 1))
+}
+
+// clockTick is the unit of the CPU times in /proc/<pid>/stat (USER_HZ,
+// 100 on every Linux the benchmark runs on; the standard library cannot
+// ask sysconf without cgo).
+const clockTick = 10 * time.Millisecond
+
+// ProcessCPU returns the user+system CPU time process pid has used, all
+// its threads together, from /proc/<pid>/stat.
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; the fields after its
+	// closing parenthesis start with the state (field 3), so utime and
+	// stime (fields 14 and 15) are the 12th and 13th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("bench: /proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("bench: /proc/%d/stat: %d fields after the name", pid, len(f))
+	}
+	utime, err := strconv.ParseInt(f[11], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bench: /proc/%d/stat utime: %w", pid, err)
+	}
+	stime, err := strconv.ParseInt(f[12], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bench: /proc/%d/stat stime: %w", pid, err)
+	}
+	return time.Duration(utime+stime) * clockTick, nil
 }
 
 func median(v []float64) float64 {
