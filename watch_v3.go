@@ -15,12 +15,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 )
 
 func (k *v3KeysAPI) Watcher(key string, opts *WatcherOptions) Watcher {
-	w := &v3Watcher{k: k, key: cleanKey(key)}
+	w := &v3Watcher{k: k, key: cleanKey(key), conn: new(v3WatchConn)}
+	// A v2 caller has no Close to call: a watcher it drops closes its
+	// stream when it is collected, so no connection is held for ever.
+	runtime.AddCleanup(w, (*v3WatchConn).close, w.conn)
 	if opts != nil {
 		w.recursive = opts.Recursive
 		if opts.AfterIndex > 0 {
@@ -40,26 +44,37 @@ type v3Watcher struct {
 	recursive bool
 	next      int64 // the revision to start a new stream at; 0: now
 
+	conn *v3WatchConn
+
+	queue []*Response
+}
+
+// v3WatchConn is a watcher's open stream, apart from the watcher so that
+// the watcher's cleanup can close it.
+type v3WatchConn struct {
 	mu     sync.Mutex // guards stream and cancel against Close
 	stream v3WatchStream
 	cancel context.CancelFunc
+}
 
-	queue []*Response
+func (c *v3WatchConn) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stream != nil {
+		c.cancel()
+		c.stream.Close()
+		c.stream, c.cancel = nil, nil
+	}
 }
 
 // Close ends the watcher's stream, if one is open. A Watcher of an
 // APIv3 KeysAPI holds a connection open between calls of Next; call
 // Close (through an interface{ Close() error } assertion) when done with
-// it, or end the context of a waiting Next. (An addition of this
-// package.)
+// it, or end the context of a waiting Next; a watcher dropped without
+// either closes its stream when the garbage collector takes it. (An
+// addition of this package.)
 func (w *v3Watcher) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stream != nil {
-		w.cancel()
-		w.stream.Close()
-		w.stream, w.cancel = nil, nil
-	}
+	w.conn.close()
 	return nil
 }
 
@@ -94,9 +109,9 @@ func (w *v3Watcher) open(ctx context.Context) error {
 		}
 		return err
 	}
-	w.mu.Lock()
-	w.stream, w.cancel = s, cancel
-	w.mu.Unlock()
+	w.conn.mu.Lock()
+	w.conn.stream, w.conn.cancel = s, cancel
+	w.conn.mu.Unlock()
 	return nil
 }
 
@@ -110,13 +125,13 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if w.stream == nil {
+		if w.conn.stream == nil {
 			if err := w.open(ctx); err != nil {
 				return nil, err
 			}
 		}
 		stop := context.AfterFunc(ctx, func() { w.Close() })
-		msg, err := w.stream.Recv()
+		msg, err := w.conn.stream.Recv()
 		if !stop() {
 			// ctx ended and closed the stream under Recv.
 			return nil, ctx.Err()
@@ -232,6 +247,10 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 		}
 		items = append(items, item{e, name, marker})
 	}
+	written := make(map[string]bool, len(items)) // the nodes this revision wrote
+	for _, it := range items {
+		written[it.name] = true
+	}
 	// The operations of this revision: recorded ones by their key, and
 	// unrecorded deletes of directories (an expiry takes the subtree).
 	var ops []string
@@ -247,6 +266,12 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 			// The watched directory's own record is in its parent's
 			// marker, outside the stream, so it is looked up.
 			if it.name != w.key {
+				continue
+			}
+			// A marker rewritten because a child was written in this
+			// revision records that child: the directory itself was not
+			// written, and its parent's marker need not be read.
+			if m, ok := recs[it.name]; ok && m.Key != it.name && written[m.Key] {
 				continue
 			}
 			rec, ok, err := w.lookup(ctx, it.name, rev)

@@ -3,8 +3,12 @@ package integration
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,5 +282,97 @@ func TestV3MembersAndWrongAPI(t *testing.T) {
 	_, err = client.NewKeysAPI(c2).Get(ctx, "/foo", nil)
 	if !errors.Is(err, client.ErrV2NotServed) || !errors.Is(err, client.ErrInvalidJSON) || !strings.Contains(err.Error(), "client.APIv3") {
 		t.Errorf("APIv2 Get on a v3-only member = %v, want ErrV2NotServed", err)
+	}
+}
+
+// pathCounter counts the requests per URL path it sends, and reports
+// when the body of a watch stream is closed.
+type pathCounter struct {
+	*http.Transport
+	mu           sync.Mutex // guards paths
+	paths        map[string]int
+	streamClosed chan struct{} // gets a token when a watch stream's body is closed
+}
+
+func (p *pathCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.paths[req.URL.Path]++
+	p.mu.Unlock()
+	resp, err := p.Transport.RoundTrip(req)
+	if err == nil && req.URL.Path == "/v3/watch" {
+		resp.Body = &closeSignal{ReadCloser: resp.Body, closed: p.streamClosed}
+	}
+	return resp, err
+}
+
+type closeSignal struct {
+	io.ReadCloser
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (c *closeSignal) Close() error {
+	c.once.Do(func() { c.closed <- struct{}{} })
+	return c.ReadCloser.Close()
+}
+
+func (p *pathCounter) count(path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paths[path]
+}
+
+// TestV3Watch_oneStreamNoReads: a recursive watcher of a directory gets
+// the events of writes below it from its one stream, with no read per
+// event (each write also rewrites the directory's marker, which is not a
+// write of the directory itself).
+func TestV3Watch_oneStreamNoReads(t *testing.T) {
+	t.Parallel()
+	cl, kapi, _ := startV3(t, 1)
+	ctx := ctxFor(t, 30*time.Second)
+	seed, err := kapi.Set(ctx, "/q/seed", "0", nil)
+	if err != nil {
+		t.Fatalf("Set = %v", err)
+	}
+	tr := client.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	pc := &pathCounter{Transport: tr, paths: map[string]int{}, streamClosed: make(chan struct{}, 1)}
+	wc, err := client.New(client.Config{API: client.APIv3, V3KeyPrefix: "app1", Endpoints: cl.Endpoints(), RoundTripper: pc})
+	if err != nil {
+		t.Fatalf("client.New = %v", err)
+	}
+	// From the seed on, so the writes below are events whenever the
+	// stream opens.
+	w := client.NewKeysAPI(wc).Watcher("/q", &client.WatcherOptions{AfterIndex: seed.Node.ModifiedIndex, Recursive: true})
+	const writes = 5
+	for i := range writes {
+		key := fmt.Sprintf("/q/k%d", i)
+		if _, err := kapi.Set(ctx, key, "v", nil); err != nil {
+			t.Fatalf("Set(%s) = %v", key, err)
+		}
+		r, err := w.Next(ctx)
+		if err != nil || r.Node.Key != key || r.Action != "set" {
+			t.Fatalf("Next = %+v, %v; want set of %s", r, err, key)
+		}
+	}
+	if n := pc.count("/v3/watch"); n != 1 {
+		t.Errorf("%d watch streams opened, want 1", n)
+	}
+	if n := pc.count("/v3/kv/range"); n != 0 {
+		t.Errorf("the watcher read %d times for %d events, want 0", n, writes)
+	}
+
+	// A v2 caller never closes a watcher: once it drops one, the
+	// collector closes its stream.
+	w = nil
+	for {
+		runtime.GC()
+		select {
+		case <-pc.streamClosed:
+			return
+		case <-ctx.Done():
+			t.Fatal("a dropped watcher's stream was never closed")
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
