@@ -33,6 +33,7 @@ type tlsCluster struct {
 // holders of a client certificate of the test's CA.
 func startTLSCluster(t *testing.T, n int) *tlsCluster {
 	t.Helper()
+	skipOnStandin(t, "it serves plain HTTP only, without the certificate flags")
 	ca := testcerts.NewCA(t, "etcd-ca")
 	srv := ca.Server(t, "member")
 	cl := ca.Client(t, "client")
