@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -127,61 +128,135 @@ func (c *copier) run(ctx context.Context, t *tree) (*copyStats, error) {
 		return st, fmt.Errorf("%w:%s", errConflict, b.String())
 	}
 	st.overwritten = len(diffs)
-	prog := newProgress(c.out, "copy", len(todo), c.now)
-	leases := map[string]int64{}
-	byKey := make(map[string]*entry, len(t.entries))
-	for i := range t.entries {
-		byKey[t.entries[i].key] = &t.entries[i]
+	for _, w := range todo {
+		if w.e == nil {
+			continue
+		}
+		if w.e.dir {
+			st.dirs++
+		} else {
+			st.keys++
+		}
+		if w.e.key == w.owner {
+			st.ttls++
+		}
 	}
+	if c.dryRun {
+		fmt.Fprintf(c.out, "copy: dry run, %d keys to write\n", len(todo))
+		return st, nil
+	}
+	leases, err := c.grantAll(ctx, t, todo)
+	st.leases = len(leases)
+	if err != nil {
+		return st, err
+	}
+	total := len(todo)
+	var batches [][]put
 	for len(todo) > 0 {
 		n := min(len(todo), maxTxnOps)
 		batch := make([]put, 0, n)
 		for _, w := range todo[:n] {
-			p := put{key: w.key, value: w.value, modRev: int64(have[w.key].ModRevision)}
-			if w.owner != "" && !c.dryRun {
-				id, ok := leases[w.owner]
-				if !ok {
-					owner := byKey[w.owner]
-					if owner == nil {
-						return st, fmt.Errorf("internal error: the lease owner %s of %s is not in the tree", w.owner, w.key)
-					}
-					id, err = c.g.grant(ctx, remaining(owner.exp, c.now()))
-					if err != nil {
-						return st, fmt.Errorf("granting the lease of %s: %w", w.owner, err)
-					}
-					leases[w.owner] = id
-					st.leases++
-				}
-				p.lease = id
-			}
-			batch = append(batch, p)
-			if w.e != nil {
-				if w.e.dir {
-					st.dirs++
-				} else {
-					st.keys++
-				}
-				if w.e.key == w.owner {
-					st.ttls++
-				}
-			}
+			batch = append(batch, put{key: w.key, value: w.value, lease: leases[w.owner], modRev: int64(have[w.key].ModRevision)})
 		}
-		if !c.dryRun {
-			rev, ok, err := c.g.putAll(ctx, batch)
-			if err != nil {
-				return st, fmt.Errorf("writing %d keys from %s: %w", n, batch[0].key, err)
-			}
-			if !ok {
-				return st, fmt.Errorf("a key of the batch from %s changed on the target while copying (another writer under the prefix?); nothing of that batch was written, run again", batch[0].key)
-			}
-			st.revision = rev
-			st.txns++
-		}
-		prog.add(n)
+		batches = append(batches, batch)
 		todo = todo[n:]
+	}
+	// Each transaction's conditions are about its own keys only, so the
+	// batches may commit in any order; a few in flight hide the round trips.
+	prog := newProgress(c.out, "copy", total, c.now)
+	var mu sync.Mutex
+	err = parallel(ctx, len(batches), 4, func(ctx context.Context, i int) error {
+		batch := batches[i]
+		rev, ok, err := c.g.putAll(ctx, batch)
+		if err != nil {
+			return fmt.Errorf("writing %d keys from %s: %w", len(batch), batch[0].key, err)
+		}
+		if !ok {
+			return fmt.Errorf("a key of the batch from %s changed on the target while copying (another writer under the prefix?); nothing of that batch was written, run again", batch[0].key)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		st.revision = max(st.revision, rev)
+		st.txns++
+		prog.add(len(batch))
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	prog.done()
 	return st, nil
+}
+
+// grantAll grants the lease of every node with a TTL among todo and of
+// the directories whose leases they take, each with the time its node has
+// left, several at a time.
+func (c *copier) grantAll(ctx context.Context, t *tree, todo []want) (map[string]int64, error) {
+	byKey := make(map[string]*entry, len(t.entries))
+	for i := range t.entries {
+		byKey[t.entries[i].key] = &t.entries[i]
+	}
+	var owners []*entry
+	seen := map[string]bool{}
+	for _, w := range todo {
+		if w.owner == "" || seen[w.owner] {
+			continue
+		}
+		seen[w.owner] = true
+		o := byKey[w.owner]
+		if o == nil {
+			return nil, fmt.Errorf("internal error: the lease owner %s of %s is not in the tree", w.owner, w.key)
+		}
+		owners = append(owners, o)
+	}
+	ids := make([]int64, len(owners))
+	err := parallel(ctx, len(owners), 8, func(ctx context.Context, i int) error {
+		id, err := c.g.grant(ctx, remaining(owners[i].exp, c.now()))
+		if err != nil {
+			return fmt.Errorf("granting the lease of %s: %w", owners[i].key, err)
+		}
+		ids[i] = id
+		return nil
+	})
+	leases := make(map[string]int64, len(owners))
+	for i, o := range owners {
+		if ids[i] != 0 {
+			leases[o.key] = ids[i]
+		}
+	}
+	return leases, err
+}
+
+// parallel runs f(0..n-1) on up to width goroutines and returns the first
+// error, after which no new call starts.
+func parallel(ctx context.Context, n, width int, f func(context.Context, int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(width, n) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(ctx, i); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+feed:
+	for i := range n {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
+		return err
+	}
+	return nil
 }
 
 func clip(b []byte) string {
