@@ -25,7 +25,7 @@ type want struct {
 // copyStats is the summary of a copy.
 type copyStats struct {
 	keys, dirs, ttls, present, expired, overwritten int
-	leases, txns                                    int
+	leases, txns, pruned                            int
 	index                                           uint64
 	revision                                        int64
 	foreign                                         []string
@@ -74,8 +74,11 @@ type copier struct {
 	prefix    string
 	dryRun    bool
 	overwrite bool
-	out       io.Writer
-	now       func() time.Time
+	// prune deletes the target's keys under the prefix that the source
+	// lacks (follow's repair after the v2 history was cleared).
+	prune bool
+	out   io.Writer
+	now   func() time.Time
 }
 
 // errConflict is wrapped by a refusal to overwrite data the copy did not
@@ -117,7 +120,7 @@ func (c *copier) run(ctx context.Context, t *tree) (*copyStats, error) {
 			st.foreign = append(st.foreign, string(k.Key))
 		}
 	}
-	if (len(diffs) > 0 || len(st.foreign) > 0) && !c.overwrite {
+	if (len(diffs) > 0 || len(st.foreign) > 0) && !c.overwrite && !c.prune {
 		var b strings.Builder
 		for _, d := range diffs {
 			fmt.Fprintf(&b, "\n  differs: %s", d)
@@ -185,6 +188,24 @@ func (c *copier) run(ctx context.Context, t *tree) (*copyStats, error) {
 		return st, err
 	}
 	prog.done()
+	if c.prune {
+		var dels []put
+		for _, k := range st.foreign {
+			dels = append(dels, put{key: k, modRev: int64(have[k].ModRevision)})
+		}
+		for len(dels) > 0 {
+			n := min(len(dels), maxTxnOps)
+			ok, err := c.g.deleteAll(ctx, dels[:n])
+			if err != nil {
+				return st, fmt.Errorf("deleting %d keys the source lacks from %s: %w", n, dels[0].key, err)
+			}
+			if !ok {
+				return st, fmt.Errorf("a key from %s changed on the target while repairing it (another writer under the prefix?)", dels[0].key)
+			}
+			st.pruned += n
+			dels = dels[n:]
+		}
+	}
 	return st, nil
 }
 

@@ -205,3 +205,22 @@ func (g *gateway) putAll(ctx context.Context, batch []put) (rev int64, ok bool, 
 // httpClient is the target's HTTP client: the default transport, no
 // overall timeout (the command's context bounds every call).
 func httpClient() *http.Client { return &http.Client{} }
+
+// deleteAll deletes the keys in one transaction, each only if it was not
+// written since modRev.
+func (g *gateway) deleteAll(ctx context.Context, batch []put) (bool, error) {
+	cmps := make([]map[string]any, 0, len(batch))
+	ops := make([]map[string]any, 0, len(batch))
+	for _, p := range batch {
+		k := []byte(p.key)
+		cmps = append(cmps, map[string]any{"key": k, "target": "MOD", "result": "EQUAL", "mod_revision": strconv.FormatInt(p.modRev, 10)})
+		ops = append(ops, map[string]any{"request_delete_range": map[string]any{"key": k}})
+	}
+	var resp struct {
+		Succeeded bool `json:"succeeded"`
+	}
+	if err := g.call(ctx, "kv/txn", map[string]any{"compare": cmps, "success": ops}, &resp); err != nil {
+		return false, err
+	}
+	return resp.Succeeded, nil
+}

@@ -6,6 +6,7 @@
 //
 //	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--dry-run] [--overwrite] [--hidden KEYS]
 //	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
+//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
 //
 // copy reads the v2 tree at one index and writes it in transactions of up
 // to 128 keys: values verbatim, empty directories, in-order keys by name,
@@ -16,6 +17,13 @@
 //
 // verify reads both trees, the target's through the client's APIv3, and
 // exits 1 with the list of differences.
+//
+// follow copies, then applies every v2 change after the copy's index (or
+// after --after-index, skipping the copy) until interrupted, printing each
+// with its lag in indexes. When v2 has cleared the history it needs (401),
+// it copies again, replacing what differs and deleting what the source no
+// longer has, and goes on from there. v2 does not report TTL refreshes or
+// changes of hidden keys to watchers, so those wait for such a repair.
 //
 // v2 leaves names starting with "_" out of listings, so hidden keys are
 // copied only when named with --hidden (a key or a directory, which is
@@ -47,6 +55,7 @@ func main() {
 const usage = `usage:
   etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--dry-run] [--overwrite] [--hidden KEYS]
   etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
+  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
 URLS and KEYS are comma-separated.
 `
 
@@ -60,6 +69,8 @@ type options struct {
 	overwrite bool
 	tolerance time.Duration
 	timeout   time.Duration
+	// afterIndex, for follow, resumes after an earlier copy.
+	afterIndex uint64
 }
 
 // errUsage marks a bad command line (exit 2).
@@ -67,11 +78,11 @@ var errUsage = errors.New("bad usage")
 
 func parse(args []string, stderr io.Writer) (*options, error) {
 	if len(args) == 0 {
-		return nil, fmt.Errorf("%w: no subcommand (copy or verify)", errUsage)
+		return nil, fmt.Errorf("%w: no subcommand (copy, verify or follow)", errUsage)
 	}
 	o := &options{cmd: args[0]}
-	if o.cmd != "copy" && o.cmd != "verify" {
-		return nil, fmt.Errorf("%w: unknown subcommand %q (copy or verify)", errUsage, o.cmd)
+	if o.cmd != "copy" && o.cmd != "verify" && o.cmd != "follow" {
+		return nil, fmt.Errorf("%w: unknown subcommand %q (copy, verify or follow)", errUsage, o.cmd)
 	}
 	fs := flag.NewFlagSet(o.cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -79,11 +90,17 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	to := fs.String("to", "", "client URLs of the v3 target, comma-separated")
 	fs.StringVar(&o.prefix, "prefix", "", "Config.V3KeyPrefix of the applications that will read the data")
 	hidden := fs.String("hidden", "", "hidden (\"_\"-prefixed) keys or directories to copy too, comma-separated")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
-	if o.cmd == "copy" {
+	switch o.cmd {
+	case "copy":
+		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 		fs.BoolVar(&o.dryRun, "dry-run", false, "check and count, write nothing")
 		fs.BoolVar(&o.overwrite, "overwrite", false, "replace target keys that differ and tolerate keys the source lacks")
-	} else {
+	case "follow":
+		fs.DurationVar(&o.timeout, "timeout", 0, "stop after this long (0: until interrupted)")
+		fs.BoolVar(&o.overwrite, "overwrite", false, "as for copy, for the copy made first")
+		fs.Uint64Var(&o.afterIndex, "after-index", 0, "skip the copy and follow from this v2 index (the one a copy printed)")
+	default:
+		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 		fs.DurationVar(&o.tolerance, "ttl-tolerance", 5*time.Second, "how far the expirations of a node may differ")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
@@ -105,7 +122,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.hidden = append(o.hidden, h)
 	}
-	if o.timeout <= 0 || o.tolerance < 0 {
+	if o.timeout < 0 || (o.timeout == 0 && o.cmd != "follow") || o.tolerance < 0 {
 		return nil, fmt.Errorf("%w: --timeout must be positive and --ttl-tolerance not negative", errUsage)
 	}
 	return o, nil
@@ -143,11 +160,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "etcd-v2-migrate: %v\n%s", err, usage)
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
-	if o.cmd == "copy" {
-		err = doCopy(ctx, o, stdout)
-	} else {
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	switch o.cmd {
+	case "copy":
+		_, err = doCopy(ctx, o, stdout, false)
+	case "follow":
+		err = doFollow(ctx, o, stdout)
+	default:
 		err = doVerify(ctx, o, stdout)
 	}
 	if err != nil {
@@ -169,21 +192,24 @@ func readSource(ctx context.Context, o *options) (*tree, error) {
 	return t, nil
 }
 
-func doCopy(ctx context.Context, o *options, stdout io.Writer) error {
+// doCopy copies the source's tree; prune (follow's repair) also replaces
+// what differs and deletes what the source lacks. It returns the v2 index
+// copied.
+func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint64, error) {
 	// Made first so a bad prefix is refused before anything is read.
 	if _, err := newTarget(o.to, o.prefix); err != nil {
-		return fmt.Errorf("target: %w", err)
+		return 0, fmt.Errorf("target: %w", err)
 	}
 	start := time.Now()
 	t, err := readSource(ctx, o)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	fmt.Fprintf(stdout, "read %d nodes from %v at v2 index %d\n", len(t.entries), o.from, t.index)
-	c := &copier{g: &gateway{endpoints: o.to, hc: httpClient()}, prefix: o.prefix, dryRun: o.dryRun, overwrite: o.overwrite, out: stdout, now: time.Now}
+	c := &copier{g: &gateway{endpoints: o.to, hc: httpClient()}, prefix: o.prefix, dryRun: o.dryRun, overwrite: o.overwrite || prune, prune: prune, out: stdout, now: time.Now}
 	st, err := c.run(ctx, t)
 	if err != nil {
-		return fmt.Errorf("target %v: %w", o.to, err)
+		return 0, fmt.Errorf("target %v: %w", o.to, err)
 	}
 	verb := "copied"
 	if o.dryRun {
@@ -194,9 +220,37 @@ func doCopy(ctx context.Context, o *options, stdout io.Writer) error {
 	if !o.dryRun {
 		fmt.Fprintf(stdout, " in %d transactions, %d leases, up to revision %d", st.txns, st.leases, st.revision)
 	}
-	fmt.Fprintf(stdout, "; %d already there, %d overwritten, %d expired before copying, %d target keys not in the source; %s\n",
-		st.present, st.overwritten, st.expired, len(st.foreign), time.Since(start).Round(time.Millisecond))
-	return nil
+	fmt.Fprintf(stdout, "; %d already there, %d overwritten, %d expired before copying, %d target keys not in the source (%d deleted); %s\n",
+		st.present, st.overwritten, st.expired, len(st.foreign), st.pruned, time.Since(start).Round(time.Millisecond))
+	return t.index, nil
+}
+
+func doFollow(ctx context.Context, o *options, stdout io.Writer) error {
+	after := o.afterIndex
+	if after == 0 {
+		var err error
+		if after, err = doCopy(ctx, o, stdout, false); err != nil {
+			return err
+		}
+	}
+	src, err := newSource(o.from)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	tc, err := newTarget(o.to, o.prefix)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	f := &follower{
+		src: client.NewKeysAPI(src),
+		dst: client.NewKeysAPI(tc),
+		repair: func(ctx context.Context) (uint64, error) {
+			return doCopy(ctx, o, stdout, true)
+		},
+		out: stdout,
+		now: time.Now,
+	}
+	return f.run(ctx, after)
 }
 
 func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
