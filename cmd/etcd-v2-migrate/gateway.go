@@ -105,6 +105,9 @@ func decodeAnswer(ep, what string, status int, data []byte, resp any) error {
 	if msg == "" {
 		msg = refusal.Error
 	}
+	if strings.Contains(msg, "user name is empty") || strings.Contains(msg, "invalid auth token") || strings.Contains(msg, "permission denied") {
+		return fmt.Errorf("%s: the target has v3 auth enabled, which this command cannot log in to yet (disable auth for the migration or use a cluster without it): /v3/%s: %s", ep, what, msg)
+	}
 	return fmt.Errorf("%s: /v3/%s refused (HTTP %d, code %d): %s", ep, what, status, refusal.Code, msg)
 }
 

@@ -4,7 +4,7 @@
 // data. It reads the source through the client's APIv2 and never writes
 // to it.
 //
-//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--dry-run] [--overwrite] [--hidden KEYS]
+//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
 //	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
 //	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
 //
@@ -53,7 +53,7 @@ func main() {
 }
 
 const usage = `usage:
-  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--dry-run] [--overwrite] [--hidden KEYS]
+  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
   etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
   etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
 URLS and KEYS are comma-separated.
@@ -61,17 +61,22 @@ URLS and KEYS are comma-separated.
 
 // options are the parsed command line.
 type options struct {
-	cmd       string
-	from, to  []string
-	prefix    string
-	hidden    []string
-	dryRun    bool
-	overwrite bool
-	tolerance time.Duration
-	timeout   time.Duration
+	cmd                    string
+	from, to               []string
+	prefix                 string
+	hidden                 []string
+	dryRun                 bool
+	overwrite              bool
+	tolerance              time.Duration
+	timeout                time.Duration
+	fromUser, fromPassword string
 	// afterIndex, for follow, resumes after an earlier copy.
 	afterIndex uint64
 }
+
+// passwordEnv holds the source's password when --from-user has none, so
+// it need not show in the process list.
+const passwordEnv = "ETCD_V2_MIGRATE_FROM_PASSWORD"
 
 // errUsage marks a bad command line (exit 2).
 var errUsage = errors.New("bad usage")
@@ -89,6 +94,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	from := fs.String("from", "", "client URLs of the v2 source, comma-separated")
 	to := fs.String("to", "", "client URLs of the v3 target, comma-separated")
 	fs.StringVar(&o.prefix, "prefix", "", "Config.V3KeyPrefix of the applications that will read the data")
+	fromUser := fs.String("from-user", "", "USER[:PASSWORD] for a source with v2 auth; without the password, $"+passwordEnv+" holds it")
 	hidden := fs.String("hidden", "", "hidden (\"_\"-prefixed) keys or directories to copy too, comma-separated")
 	switch o.cmd {
 	case "copy":
@@ -115,6 +121,16 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.to, err = urls("--to", *to); err != nil {
 		return nil, err
+	}
+	if *fromUser != "" {
+		user, pass, ok := strings.Cut(*fromUser, ":")
+		if !ok {
+			pass = os.Getenv(passwordEnv)
+		}
+		if user == "" {
+			return nil, fmt.Errorf("%w: --from-user %q has no user name", errUsage, *fromUser)
+		}
+		o.fromUser, o.fromPassword = user, pass
 	}
 	for _, h := range split(*hidden) {
 		if !strings.HasPrefix(h, "/") {
@@ -181,7 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func readSource(ctx context.Context, o *options) (*tree, error) {
-	src, err := newSource(o.from)
+	src, err := newSource(o)
 	if err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
@@ -233,7 +249,7 @@ func doFollow(ctx context.Context, o *options, stdout io.Writer) error {
 			return err
 		}
 	}
-	src, err := newSource(o.from)
+	src, err := newSource(o)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}

@@ -46,6 +46,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--dry-run"}, "flag provided but not defined: -dry-run"},
 		{[]string{"copy", "--from", "http://a:1", "--to", "http://b:1", "--ttl-tolerance", "1s"}, "flag provided but not defined: -ttl-tolerance"},
 		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--timeout", "0s"}, "--timeout must be positive"},
+		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--from-user", ":pw"}, `--from-user ":pw" has no user name`},
+		{[]string{"follow", "--from", "http://a:1", "--to", "http://b:1", "--after-index", "x"}, `invalid value "x" for flag -after-index`},
 	} {
 		code, out, errOut := runCmd(t, tc.args...)
 		if code != 2 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "usage:") || out != "" {
@@ -108,7 +110,7 @@ func TestTargetWithoutV3(t *testing.T) {
 // no code path can write to the v2 side.
 func TestSourceIsReadOnly(t *testing.T) {
 	srv := clienttest.NewServer(t)
-	c, err := newSource(srv.Endpoints())
+	c, err := newSource(&options{from: srv.Endpoints()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,5 +121,41 @@ func TestSourceIsReadOnly(t *testing.T) {
 	}
 	if _, err := kapi.Get(context.Background(), "/", nil); err != nil {
 		t.Fatalf("Get through the source client: %v", err)
+	}
+}
+
+func TestSourceAuth(t *testing.T) {
+	srv := clienttest.NewServer(t, clienttest.WithBasicAuth("root", "secret"))
+	nf := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(nf.Close)
+	from := srv.Endpoints()[0]
+	code, _, errOut := runCmd(t, "copy", "--from", from, "--to", nf.URL)
+	if code != 1 || !strings.Contains(errOut, "refused access (v2 auth is on)") || !strings.Contains(errOut, "--from-user") {
+		t.Errorf("without credentials: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "copy", "--from", from, "--to", nf.URL, "--from-user", "root:wrong")
+	if code != 1 || !strings.Contains(errOut, "refused access") {
+		t.Errorf("with a wrong password: exit %d, stderr %q", code, errOut)
+	}
+	// With the password from the environment the source is read and the
+	// command goes on to the target (which serves no v3 here).
+	t.Setenv(passwordEnv, "secret")
+	code, out, errOut := runCmd(t, "copy", "--from", from, "--to", nf.URL, "--from-user", "root")
+	if code != 1 || !strings.Contains(out, "read 0 nodes") || !strings.Contains(errOut, "does not serve etcd's v3 JSON gateway") {
+		t.Errorf("with credentials: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestTargetWithV3Auth(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	// What etcd's gateway answers a request without a token when auth is on.
+	authOn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":"etcdserver: user name is empty","code":3,"message":"etcdserver: user name is empty"}`))
+	}))
+	t.Cleanup(authOn.Close)
+	code, _, errOut := runCmd(t, "copy", "--from", srv.Endpoints()[0], "--to", authOn.URL)
+	if code != 1 || !strings.Contains(errOut, "the target has v3 auth enabled") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -43,9 +43,11 @@ func (t readOnlyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // newSource is a v2 client that can only read.
-func newSource(endpoints []string) (client.Client, error) {
+func newSource(o *options) (client.Client, error) {
 	return client.New(client.Config{
-		Endpoints:    endpoints,
+		Endpoints:    o.from,
+		Username:     o.fromUser,
+		Password:     o.fromPassword,
 		RoundTripper: readOnlyTransport{http.DefaultTransport},
 	})
 }
@@ -118,6 +120,10 @@ func explain(side string, endpoints []string, err error) error {
 		return fmt.Errorf("%s %v serves no v2 API (etcd 3.6+, or 3.4/3.5 without --enable-v2): nothing to migrate from there: %w", side, endpoints, err)
 	case errors.Is(err, client.ErrNoV3Gateway):
 		return fmt.Errorf("%s %v serves no v3 API: %w", side, endpoints, err)
+	}
+	var ke client.Error
+	if errors.As(err, &ke) && ke.Code == client.ErrorCodeUnauthorized {
+		return fmt.Errorf("%s %v refused access (v2 auth is on): give a user allowed to read the whole tree with --from-user USER:PASSWORD: %w", side, endpoints, err)
 	}
 	var ce *client.ClusterError
 	if errors.As(err, &ce) {
