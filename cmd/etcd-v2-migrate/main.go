@@ -1,0 +1,294 @@
+// Command etcd-v2-migrate moves an etcd v2 key tree into etcd's v3 key
+// space, in the layout the client's APIv3 reads (docs/v3-layout.md), so an
+// application can switch to client.Config{API: client.APIv3} and find its
+// data. It reads the source through the client's APIv2 and never writes
+// to it.
+//
+//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
+//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
+//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
+//
+// copy reads the v2 tree at one index and writes it in transactions of up
+// to 128 keys: values verbatim, empty directories, in-order keys by name,
+// TTLs as leases with the time the nodes have left. A key of the target
+// that differs from the source, or a key under the prefix that is not in
+// the source, stops it before it writes anything, unless --overwrite.
+// Running it twice writes nothing the second time.
+//
+// verify reads both trees, the target's through the client's APIv3, and
+// exits 1 with the list of differences.
+//
+// follow copies, then applies every v2 change after the copy's index (or
+// after --after-index, skipping the copy) until interrupted, printing each
+// with its lag in indexes. When v2 has cleared the history it needs (401),
+// it copies again, replacing what differs and deleting what the source no
+// longer has, and goes on from there. v2 does not report TTL refreshes or
+// changes of hidden keys to watchers, so those wait for such a repair.
+//
+// v2 leaves names starting with "_" out of listings, so hidden keys are
+// copied only when named with --hidden (a key or a directory, which is
+// copied whole).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/seed26e043ee/client"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage:
+  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
+  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
+  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
+URLS and KEYS are comma-separated.
+`
+
+// options are the parsed command line.
+type options struct {
+	cmd                    string
+	from, to               []string
+	prefix                 string
+	hidden                 []string
+	dryRun                 bool
+	overwrite              bool
+	tolerance              time.Duration
+	timeout                time.Duration
+	fromUser, fromPassword string
+	// afterIndex, for follow, resumes after an earlier copy.
+	afterIndex uint64
+}
+
+// passwordEnv holds the source's password when --from-user has none, so
+// it need not show in the process list.
+const passwordEnv = "ETCD_V2_MIGRATE_FROM_PASSWORD"
+
+// errUsage marks a bad command line (exit 2).
+var errUsage = errors.New("bad usage")
+
+func parse(args []string, stderr io.Writer) (*options, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("%w: no subcommand (copy, verify or follow)", errUsage)
+	}
+	o := &options{cmd: args[0]}
+	if o.cmd != "copy" && o.cmd != "verify" && o.cmd != "follow" {
+		return nil, fmt.Errorf("%w: unknown subcommand %q (copy, verify or follow)", errUsage, o.cmd)
+	}
+	fs := flag.NewFlagSet(o.cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", "", "client URLs of the v2 source, comma-separated")
+	to := fs.String("to", "", "client URLs of the v3 target, comma-separated")
+	fs.StringVar(&o.prefix, "prefix", "", "Config.V3KeyPrefix of the applications that will read the data")
+	fromUser := fs.String("from-user", "", "USER[:PASSWORD] for a source with v2 auth; without the password, $"+passwordEnv+" holds it")
+	hidden := fs.String("hidden", "", "hidden (\"_\"-prefixed) keys or directories to copy too, comma-separated")
+	switch o.cmd {
+	case "copy":
+		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "check and count, write nothing")
+		fs.BoolVar(&o.overwrite, "overwrite", false, "replace target keys that differ and tolerate keys the source lacks")
+	case "follow":
+		fs.DurationVar(&o.timeout, "timeout", 0, "stop after this long (0: until interrupted)")
+		fs.BoolVar(&o.overwrite, "overwrite", false, "as for copy, for the copy made first")
+		fs.Uint64Var(&o.afterIndex, "after-index", 0, "skip the copy and follow from this v2 index (the one a copy printed)")
+	default:
+		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+		fs.DurationVar(&o.tolerance, "ttl-tolerance", 5*time.Second, "how far the expirations of a node may differ")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	var err error
+	if o.from, err = urls("--from", *from); err != nil {
+		return nil, err
+	}
+	if o.to, err = urls("--to", *to); err != nil {
+		return nil, err
+	}
+	if *fromUser != "" {
+		user, pass, ok := strings.Cut(*fromUser, ":")
+		if !ok {
+			pass = os.Getenv(passwordEnv)
+		}
+		if user == "" {
+			return nil, fmt.Errorf("%w: --from-user %q has no user name", errUsage, *fromUser)
+		}
+		o.fromUser, o.fromPassword = user, pass
+	}
+	for _, h := range split(*hidden) {
+		if !strings.HasPrefix(h, "/") {
+			return nil, fmt.Errorf("%w: --hidden %q: a key starts with /", errUsage, h)
+		}
+		o.hidden = append(o.hidden, h)
+	}
+	if o.timeout < 0 || (o.timeout == 0 && o.cmd != "follow") || o.tolerance < 0 {
+		return nil, fmt.Errorf("%w: --timeout must be positive and --ttl-tolerance not negative", errUsage)
+	}
+	return o, nil
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func urls(flagName, s string) ([]string, error) {
+	list := split(s)
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w: %s is required (client URLs such as http://127.0.0.1:2379)", errUsage, flagName)
+	}
+	for _, u := range list {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return nil, fmt.Errorf("%w: %s: %q is not an http(s) URL such as http://127.0.0.1:2379", errUsage, flagName, u)
+		}
+	}
+	return list, nil
+}
+
+// run is the command; it returns the exit code: 0 done, 1 failed or
+// differences found, 2 bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parse(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "etcd-v2-migrate: %v\n%s", err, usage)
+		return 2
+	}
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	switch o.cmd {
+	case "copy":
+		_, err = doCopy(ctx, o, stdout, false)
+	case "follow":
+		err = doFollow(ctx, o, stdout)
+	default:
+		err = doVerify(ctx, o, stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "etcd-v2-migrate %s: %v\n", o.cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func readSource(ctx context.Context, o *options) (*tree, error) {
+	src, err := newSource(o)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	t, err := readTree(ctx, client.NewKeysAPI(src), o.hidden)
+	if err != nil {
+		return nil, explain("source", o.from, err)
+	}
+	return t, nil
+}
+
+// doCopy copies the source's tree; prune (follow's repair) also replaces
+// what differs and deletes what the source lacks. It returns the v2 index
+// copied.
+func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint64, error) {
+	// Made first so a bad prefix is refused before anything is read.
+	if _, err := newTarget(o.to, o.prefix); err != nil {
+		return 0, fmt.Errorf("target: %w", err)
+	}
+	start := time.Now()
+	t, err := readSource(ctx, o)
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(stdout, "read %d nodes from %v at v2 index %d\n", len(t.entries), o.from, t.index)
+	c := &copier{g: &gateway{endpoints: o.to, hc: httpClient()}, prefix: o.prefix, dryRun: o.dryRun, overwrite: o.overwrite || prune, prune: prune, out: stdout, now: time.Now}
+	st, err := c.run(ctx, t)
+	if err != nil {
+		return 0, fmt.Errorf("target %v: %w", o.to, err)
+	}
+	verb := "copied"
+	if o.dryRun {
+		verb = "dry run, would copy"
+	}
+	fmt.Fprintf(stdout, "%s %d keys and %d directories (%d with a TTL) from v2 index %d to %v prefix %q",
+		verb, st.keys, st.dirs, st.ttls, st.index, o.to, o.prefix)
+	if !o.dryRun {
+		fmt.Fprintf(stdout, " in %d transactions, %d leases, up to revision %d", st.txns, st.leases, st.revision)
+	}
+	fmt.Fprintf(stdout, "; %d already there, %d overwritten, %d expired before copying, %d target keys not in the source (%d deleted); %s\n",
+		st.present, st.overwritten, st.expired, len(st.foreign), st.pruned, time.Since(start).Round(time.Millisecond))
+	return t.index, nil
+}
+
+func doFollow(ctx context.Context, o *options, stdout io.Writer) error {
+	after := o.afterIndex
+	if after == 0 {
+		var err error
+		if after, err = doCopy(ctx, o, stdout, false); err != nil {
+			return err
+		}
+	}
+	src, err := newSource(o)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	tc, err := newTarget(o.to, o.prefix)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	f := &follower{
+		src: client.NewKeysAPI(src),
+		dst: client.NewKeysAPI(tc),
+		repair: func(ctx context.Context) (uint64, error) {
+			return doCopy(ctx, o, stdout, true)
+		},
+		out: stdout,
+		now: time.Now,
+	}
+	return f.run(ctx, after)
+}
+
+func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
+	tc, err := newTarget(o.to, o.prefix)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	src, err := readSource(ctx, o)
+	if err != nil {
+		return err
+	}
+	dst, err := readTree(ctx, client.NewKeysAPI(tc), o.hidden)
+	if err != nil {
+		return explain("target", o.to, err)
+	}
+	diffs := diffTrees(src, dst, o.tolerance, time.Now())
+	if len(diffs) > 0 {
+		for _, d := range diffs {
+			fmt.Fprintln(stdout, d)
+		}
+		return fmt.Errorf("%d differences between the v2 tree of %v and the v3 tree of %v prefix %q", len(diffs), o.from, o.to, o.prefix)
+	}
+	fmt.Fprintf(stdout, "verify: the %d nodes of %v (v2 index %d) are identical on %v prefix %q\n", len(src.entries), o.from, src.index, o.to, o.prefix)
+	return nil
+}
