@@ -126,19 +126,31 @@ func (m *Member) authCall(w http.ResponseWriter, r *http.Request, methods ...str
 	return true
 }
 
-func (m *Member) serveAuthUsers(w http.ResponseWriter, r *http.Request) {
-	name, ok := authName(r, "users")
+// authEntry does what every /v2/auth/users and /v2/auth/roles request
+// starts with: the path, the list call, the allowed methods and the root
+// check. It returns the entry's name and whether the caller goes on to
+// serve the request.
+func (m *Member) authEntry(w http.ResponseWriter, r *http.Request, what string, list func(http.ResponseWriter)) (string, bool) {
+	name, ok := authName(r, what)
 	if !ok {
 		writeMessage(w, http.StatusBadRequest, "Invalid path")
-		return
+		return "", false
 	}
 	if name == "" {
 		if m.authCall(w, r, "GET") {
-			m.listUsers(w)
+			list(w)
 		}
-		return
+		return "", false
 	}
 	if !m.authCall(w, r, "GET", "PUT", "DELETE") {
+		return "", false
+	}
+	return name, true
+}
+
+func (m *Member) serveAuthUsers(w http.ResponseWriter, r *http.Request) {
+	name, ok := m.authEntry(w, r, "users", m.listUsers)
+	if !ok {
 		return
 	}
 	a := m.srv.auth
@@ -245,18 +257,8 @@ func (m *Member) listUsers(w http.ResponseWriter) {
 }
 
 func (m *Member) serveAuthRoles(w http.ResponseWriter, r *http.Request) {
-	name, ok := authName(r, "roles")
+	name, ok := m.authEntry(w, r, "roles", m.listRoles)
 	if !ok {
-		writeMessage(w, http.StatusBadRequest, "Invalid path")
-		return
-	}
-	if name == "" {
-		if m.authCall(w, r, "GET") {
-			m.listRoles(w)
-		}
-		return
-	}
-	if !m.authCall(w, r, "GET", "PUT", "DELETE") {
 		return
 	}
 	a := m.srv.auth
