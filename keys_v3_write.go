@@ -65,13 +65,20 @@ func (k *v3KeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions) 
 	if o.PrevExist == PrevNoExist {
 		kind = kindNonIdempotent
 	}
+	return writeRounds("Set", key, func() (*Response, bool, error) { return k.setOnce(ctx, key, val, o, kind) })
+}
+
+// writeRounds repeats one read-decide-commit round of a write until it is
+// done or fails, at most maxWriteRounds times: a write that keeps losing
+// to concurrent writers ends with an error naming it.
+func writeRounds(op, key string, once func() (*Response, bool, error)) (*Response, error) {
 	for range maxWriteRounds {
-		resp, done, err := k.setOnce(ctx, key, val, o, kind)
+		resp, done, err := once()
 		if done || err != nil {
 			return resp, err
 		}
 	}
-	return nil, fmt.Errorf("client: Set(%q) lost to concurrent writers %d times", key, maxWriteRounds)
+	return nil, fmt.Errorf("client: %s(%q) lost to concurrent writers %d times", op, key, maxWriteRounds)
 }
 
 // setOnce is one round of Set; done is false when it must be repeated.
@@ -237,13 +244,7 @@ func (k *v3KeysAPI) Delete(ctx context.Context, key string, opts *DeleteOptions)
 		}
 		return nil, v2Error(ErrorCodeRootROnly, "/", h.Revision)
 	}
-	for range maxWriteRounds {
-		resp, done, err := k.deleteOnce(ctx, key, o)
-		if done || err != nil {
-			return resp, err
-		}
-	}
-	return nil, fmt.Errorf("client: Delete(%q) lost to concurrent writers %d times", key, maxWriteRounds)
+	return writeRounds("Delete", key, func() (*Response, bool, error) { return k.deleteOnce(ctx, key, o) })
 }
 
 func (k *v3KeysAPI) deleteOnce(ctx context.Context, key string, o DeleteOptions) (*Response, bool, error) {
@@ -321,13 +322,7 @@ func (k *v3KeysAPI) CreateInOrder(ctx context.Context, dir, val string, opts *Cr
 		ttl = opts.TTL
 	}
 	dir = cleanKey(dir)
-	for range maxWriteRounds {
-		resp, done, err := k.createInOrderOnce(ctx, dir, val, ttl)
-		if done || err != nil {
-			return resp, err
-		}
-	}
-	return nil, fmt.Errorf("client: CreateInOrder(%q) lost to concurrent writers %d times", dir, maxWriteRounds)
+	return writeRounds("CreateInOrder", dir, func() (*Response, bool, error) { return k.createInOrderOnce(ctx, dir, val, ttl) })
 }
 
 // createInOrderOnce names the new key after the revision after the one it
