@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -270,4 +271,24 @@ func TestV3Keys_asV2Answers(t *testing.T) {
 	}
 	_, err = k.Update(ctx, "/a", "v")
 	wantV3Err(t, "update of a dir with a value", err, ErrorCodeNotFile, "/a")
+}
+
+// TestV3Compare_json pins the JSON of each compare target: exactly one
+// member of the target's oneof, fields in the order of their names.
+func TestV3Compare_json(t *testing.T) {
+	for _, tc := range []struct {
+		c    v3Compare
+		want string
+	}{
+		{v3Compare{Key: []byte("/a"), Target: "MOD", Result: "EQUAL"}, `{"key":"L2E=","mod_revision":"0","result":"EQUAL","target":"MOD"}`},
+		{v3Compare{Key: []byte("/a"), RangeEnd: []byte("/b"), Target: "CREATE", Result: "LESS", Rev: 7}, `{"create_revision":"7","key":"L2E=","range_end":"L2I=","result":"LESS","target":"CREATE"}`},
+		{v3Compare{Key: []byte("/a"), Target: "VERSION", Result: "GREATER", Rev: 3}, `{"key":"L2E=","result":"GREATER","target":"VERSION","version":"3"}`},
+		{v3Compare{Key: []byte("/a"), Target: "VALUE", Result: "NOT_EQUAL", Value: []byte("x")}, `{"key":"L2E=","result":"NOT_EQUAL","target":"VALUE","value":"eA=="}`},
+		{v3Compare{Key: []byte("/a"), Target: "VALUE", Result: "EQUAL"}, `{"key":"L2E=","result":"EQUAL","target":"VALUE","value":null}`},
+	} {
+		b, err := json.Marshal(tc.c)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("json.Marshal(%+v) = %s, %v; want %s", tc.c, b, err, tc.want)
+		}
+	}
 }

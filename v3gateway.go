@@ -109,21 +109,35 @@ type v3Compare struct {
 }
 
 func (c v3Compare) MarshalJSON() ([]byte, error) {
-	m := map[string]any{"key": c.Key, "target": c.Target, "result": c.Result}
-	if c.RangeEnd != nil {
-		m["range_end"] = c.RangeEnd
+	// Fields in the order of their JSON names, as the gateway's own
+	// encoder (and a map) would write them; nil pointers are left out,
+	// so exactly one member of the target's oneof is sent.
+	var out struct {
+		CreateRevision *string `json:"create_revision,omitempty"`
+		Key            []byte  `json:"key"`
+		ModRevision    *string `json:"mod_revision,omitempty"`
+		RangeEnd       *[]byte `json:"range_end,omitempty"`
+		Result         string  `json:"result"`
+		Target         string  `json:"target"`
+		Value          *[]byte `json:"value,omitempty"`
+		Version        *string `json:"version,omitempty"`
 	}
+	out.Key, out.Result, out.Target = c.Key, c.Result, c.Target
+	if c.RangeEnd != nil {
+		out.RangeEnd = &c.RangeEnd
+	}
+	rev := strconv.FormatInt(c.Rev, 10)
 	switch c.Target {
 	case "MOD":
-		m["mod_revision"] = strconv.FormatInt(c.Rev, 10)
+		out.ModRevision = &rev
 	case "CREATE":
-		m["create_revision"] = strconv.FormatInt(c.Rev, 10)
+		out.CreateRevision = &rev
 	case "VERSION":
-		m["version"] = strconv.FormatInt(c.Rev, 10)
+		out.Version = &rev
 	case "VALUE":
-		m["value"] = c.Value
+		out.Value = &c.Value
 	}
-	return json.Marshal(m)
+	return json.Marshal(out)
 }
 
 type v3RequestOp struct {
