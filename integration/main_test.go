@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -32,9 +33,13 @@ import (
 // connections, so none of their read loops remain either.
 //
 // etcdtest.Prepare builds etcd on a first run before the tests start, so
-// the build does not eat into their -timeout.
+// the build does not eat into their -timeout; so does the lookup of the
+// etcd the APIv3 tests compare on.
 func TestMain(m *testing.M) {
 	etcdtest.Prepare()
+	if os.Getenv(etcdtest.EnvVersion) == "" {
+		_, _ = etcdtest.LocateVersion(v3Default) // an error is reported by the tests that need it
+	}
 	goleak.VerifyTestMain(m)
 }
 
