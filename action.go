@@ -34,6 +34,14 @@ const (
 	// writes with this kind gets it.
 	kindNonIdempotent
 
+	// kindConditional calls are compare-and-swap writes: a repeat cannot
+	// apply twice, so they go on to the next member after any failure,
+	// like kindRetryable calls. But a repeat can find the first attempt's
+	// own write and refuse, so their delivery is traced as for
+	// kindNonIdempotent calls, and the cluster client records in
+	// action.unsure a failure after which the write may have applied.
+	kindConditional
+
 	// kindWatch calls are long polls: like reads, but exempt from
 	// HeaderTimeoutPerRequest, since a quiet key sends no headers.
 	kindWatch
@@ -74,6 +82,13 @@ type action struct {
 	// foreign, when set, is a caller's own httpAction passed to
 	// Client.Do; the fields above are then unused.
 	foreign httpAction
+
+	// unsure is set by the cluster client, for a kindConditional call, to
+	// the failure of an earlier attempt that may have reached a member,
+	// when the call went on to another. The API then reports a refusal of
+	// the repeat as ErrOutcomeUnknown: it may be the first attempt's own
+	// write that the repeat's comparison saw.
+	unsure error
 }
 
 // HTTPRequest builds a's request for endpoint ep, without credentials. It

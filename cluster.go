@@ -230,6 +230,8 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 			} else if act.kind == kindNonIdempotent {
 				c.movePin(ctx, st, pinned, (i+1)%n, "member failed a write")
 				return nil, nil, err
+			} else if act.kind == kindConditional && act.unsure == nil {
+				act.unsure = err
 			}
 			if cerr == nil {
 				cerr = &ClusterError{Errors: make([]error, 0, n)}

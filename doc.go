@@ -185,8 +185,14 @@ no request left.
 Other writes stay retryable after any failure: a plain Set or Update
 writes the same value again, and a compare-and-swap (Set or Update with
 PrevIndex or PrevValue) cannot apply twice, since its comparison fails once
-the first has been applied; the repeat then answers with
-ErrorCodeTestFailed although the first succeeded.
+the first has been applied. That refusal is no answer, though: when the
+repeat of a compare-and-swap whose earlier attempt may have been applied
+fails its comparison (ErrorCodeTestFailed) or finds the key gone
+(ErrorCodeKeyNotFound), the call fails with an error wrapping
+ErrOutcomeUnknown instead, so a read-modify-write loop does not apply its
+change a second time. A repeat that succeeds is a plain success: with a
+PrevIndex the first attempt cannot have applied; with a PrevValue it could
+only have if another writer put the old value back in between.
 
 Sync reads the member list and replaces the endpoints with the client URLs
 the members advertise, but only when this client can reach them: a client

@@ -55,7 +55,12 @@ var (
 	// write may or may not have been applied, so the client did not send
 	// it again; read back (for CreateInOrder, look for the value in the
 	// directory) before retrying. errors.Is also finds the cause, such as
-	// syscall.ECONNRESET. (An addition of this package.)
+	// syscall.ECONNRESET. A compare-and-swap (PrevValue, PrevIndex) is
+	// sent again instead, since it cannot apply twice; but when the
+	// repeat is refused (its comparison failed, or the key is gone), the
+	// refusal may be the first attempt's own success, so that call too
+	// fails with ErrOutcomeUnknown, never with ErrorCodeTestFailed. (An
+	// addition of this package.)
 	ErrOutcomeUnknown = errors.New("client: outcome unknown, the write may have been applied")
 
 	// ErrV2NotServed is matched (errors.Is) by the error of an APIv2 call
@@ -106,6 +111,22 @@ func (e *outcomeUnknownError) Error() string {
 }
 
 func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }
+
+// repeatRefused is the error of a compare-and-swap whose repeat was
+// refused with refusal after an earlier attempt that may have applied it
+// failed with first. The refusal is named but not wrapped: a caller that
+// matched it (ErrorCodeTestFailed) would take a success for a failure.
+func repeatRefused(first, refusal error) error {
+	return &outcomeUnknownError{fmt.Errorf("%w; sent again, it was refused (%v), perhaps because the first attempt applied it", first, refusal)}
+}
+
+// casRefusal reports whether err is etcd's refusal of a compare-and-swap
+// whose earlier attempt may have been the cause: the comparison failed, or
+// the key is gone.
+func casRefusal(err error) bool {
+	e, ok := err.(Error)
+	return ok && (e.Code == ErrorCodeTestFailed || e.Code == ErrorCodeKeyNotFound)
+}
 
 // notSentError marks a transport failure that proves the request never
 // reached a member (see delivery.neverSent), so even a write may go on to

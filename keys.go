@@ -314,7 +314,12 @@ func (k *httpKeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions
 	if opts != nil {
 		o = *opts
 	}
-	return k.do(ctx, setAction(k.prefix, key, val, o))
+	act := setAction(k.prefix, key, val, o)
+	resp, err := k.do(ctx, act)
+	if act.unsure != nil && casRefusal(err) {
+		return nil, repeatRefused(act.unsure, err)
+	}
+	return resp, err
 }
 
 func (k *httpKeysAPI) Create(ctx context.Context, key, val string) (*Response, error) {
@@ -453,15 +458,20 @@ func setAction(prefix, key, value string, opts SetOptions) *action {
 		form.add("value", url.QueryEscape(value))
 	}
 
-	// A compare-and-swap (PrevIndex, PrevValue) and a plain Set stay
-	// retryable: a repeat cannot apply twice. A create can, as far as its
-	// caller can tell: the repeat fails with "node exists".
+	// A plain Set stays retryable, as in the original, and so does a
+	// compare-and-swap (PrevIndex, PrevValue): a repeat cannot apply
+	// twice, though its refusal needs care (kindConditional). A create
+	// can, as far as its caller can tell: the repeat fails with "node
+	// exists".
 	kind, op := kindRetryable, "keys.set"
 	switch opts.PrevExist {
 	case PrevNoExist:
 		kind, op = kindNonIdempotent, "keys.create"
 	case PrevExist:
 		op = "keys.update"
+	}
+	if kind == kindRetryable && (opts.PrevValue != "" || opts.PrevIndex != 0) {
+		kind = kindConditional
 	}
 	return &action{
 		method: http.MethodPut, prefix: prefix, name: key, keepSlash: true, op: op,

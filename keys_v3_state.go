@@ -181,12 +181,18 @@ func (st *v3State) ancestorOps(rec dirMarker) []v3RequestOp {
 }
 
 // commit sends the write; ok is false when something read had changed.
-func (k *v3KeysAPI) commit(ctx context.Context, cs []v3Compare, ops []v3RequestOp, kind callKind) (*v3TxnResponse, bool, error) {
-	tr, err := k.kv.txn(ctx, &v3TxnRequest{Compare: cs, Success: ops}, kind)
+// unsure, for a write that failed so, is why an earlier attempt of it
+// failed after it may have applied (see action.unsure): the change that
+// made it fail may be its own.
+func (k *v3KeysAPI) commit(ctx context.Context, cs []v3Compare, ops []v3RequestOp, kind callKind) (tr *v3TxnResponse, ok bool, unsure, err error) {
+	tr, unsure, err = k.kv.txnUnsure(ctx, &v3TxnRequest{Compare: cs, Success: ops}, kind)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
-	return tr, tr.Succeeded, nil
+	if tr.Succeeded {
+		unsure = nil
+	}
+	return tr, tr.Succeeded, unsure, nil
 }
 
 // currentRev returns the current revision and header, for errors that

@@ -61,11 +61,14 @@ func (k *v3KeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions) 
 		}
 		return nil, v2Error(ErrorCodeRootROnly, "/", h.Revision)
 	}
-	kind := kindRetryable
+	// Every commit compares what its round read, so a repeat cannot apply
+	// twice, but may be refused because the first attempt applied.
+	kind := kindConditional
 	if o.PrevExist == PrevNoExist {
 		kind = kindNonIdempotent
 	}
-	return writeRounds("Set", key, func() (*Response, bool, error) { return k.setOnce(ctx, key, val, o, kind) })
+	var unsure error
+	return writeRounds("Set", key, func() (*Response, bool, error) { return k.setOnce(ctx, key, val, o, kind, &unsure) })
 }
 
 // writeRounds repeats one read-decide-commit round of a write until it is
@@ -82,7 +85,10 @@ func writeRounds(op, key string, once func() (*Response, bool, error)) (*Respons
 }
 
 // setOnce is one round of Set; done is false when it must be repeated.
-func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, kind callKind) (*Response, bool, error) {
+// *unsure is why a commit of an earlier round failed after it may have
+// applied: a compare-and-swap that then finds its comparison failed, or
+// its key gone, may be seeing its own write, so it cannot say it failed.
+func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, kind callKind, unsure *error) (*Response, bool, error) {
 	st, err := k.read(ctx, ancestors(key), key)
 	if err != nil {
 		return nil, true, err
@@ -111,9 +117,15 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 			return fail(ErrorCodeNotFile, key)
 		}
 		if !exists {
+			if *unsure != nil {
+				return nil, true, repeatRefused(*unsure, k.notFound(ctx, key, st.rev))
+			}
 			return missing()
 		}
 		if cause, ok := compareCause(o.PrevValue, o.PrevIndex, st.file); !ok {
+			if *unsure != nil {
+				return nil, true, repeatRefused(*unsure, v2Error(ErrorCodeTestFailed, cause, st.rev))
+			}
 			return fail(ErrorCodeTestFailed, cause)
 		}
 		action = "compareAndSwap"
@@ -189,7 +201,10 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 	} else {
 		ops = append(ops, v3RequestOp{Put: &v3PutRequest{Key: k.fileKey(key), Value: []byte(val), Lease: lease}})
 	}
-	tr, ok, err := k.commit(ctx, st.compares(false), ops, kind)
+	tr, ok, again, err := k.commit(ctx, st.compares(false), ops, kind)
+	if again != nil && *unsure == nil {
+		*unsure = again
+	}
 	if err != nil || !ok {
 		if lease != inherited {
 			k.revokeQuietly(lease)
@@ -303,7 +318,7 @@ func (k *v3KeysAPI) deleteOnce(ctx context.Context, key string, o DeleteOptions)
 		mk := k.markerKey(key)
 		ops = append(ops, v3RequestOp{DeleteRange: &v3DeleteRangeRequest{Key: mk, RangeEnd: prefixEnd(mk)}})
 	}
-	tr, ok, err := k.commit(ctx, st.compares(false), ops, kindNonIdempotent)
+	tr, ok, _, err := k.commit(ctx, st.compares(false), ops, kindNonIdempotent)
 	if err != nil || !ok {
 		return nil, err != nil, err
 	}
@@ -361,7 +376,7 @@ func (k *v3KeysAPI) createInOrderOnce(ctx context.Context, dir, val string, ttl 
 	ops := st.ancestorOps(dirMarker{Action: "create", Key: key})
 	ops = append(ops, v3RequestOp{Put: &v3PutRequest{Key: k.fileKey(key), Value: []byte(val), Lease: lease}})
 	cs := append(st.compares(true), v3Compare{Key: k.fileKey(key), Target: "CREATE", Result: "EQUAL", Rev: 0})
-	tr, ok, err := k.commit(ctx, cs, ops, kindNonIdempotent)
+	tr, ok, _, err := k.commit(ctx, cs, ops, kindNonIdempotent)
 	if err != nil || !ok {
 		if lease != inherited {
 			k.revokeQuietly(lease)

@@ -44,8 +44,8 @@ func realAfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d,
 // send sends req and reads the answer. endpoint names the member in a
 // header-timeout error. Watches (kindWatch) are exempt from the header
 // timeout; everything else gets it when one is set. For a
-// kindNonIdempotent call, a failure that proves the request never left
-// (delivery.neverSent) comes back as a *notSentError.
+// kindNonIdempotent or kindConditional call, a failure that proves the
+// request never left (delivery.neverSent) comes back as a *notSentError.
 func (t *transport) send(ctx context.Context, req *http.Request, endpoint string, kind callKind) (*http.Response, []byte, error) {
 	if err := printcURL(req); err != nil {
 		return nil, nil, &notSentError{err}
@@ -53,7 +53,7 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 
 	reqCtx := ctx
 	var dl *delivery
-	if kind == kindNonIdempotent {
+	if kind == kindNonIdempotent || kind == kindConditional {
 		// Only writes pay for the trace: other calls go to the next
 		// member after any failure anyway.
 		dl = new(delivery)

@@ -27,6 +27,9 @@ type v3Backend interface {
 	// txn runs one transaction; kind tells the cluster client whether a
 	// repeat on another member is safe.
 	txn(ctx context.Context, req *v3TxnRequest, kind callKind) (*v3TxnResponse, error)
+	// txnUnsure is txn, also returning why an earlier attempt failed after
+	// it may have applied the transaction (see action.unsure).
+	txnUnsure(ctx context.Context, req *v3TxnRequest, kind callKind) (tr *v3TxnResponse, unsure, err error)
 	// rangeKeys runs one range (a read).
 	rangeKeys(ctx context.Context, req *v3RangeRequest) (*v3RangeResponse, error)
 	leaseGrant(ctx context.Context, ttl int64) (int64, error)
@@ -247,11 +250,23 @@ func v3Action(what string, body []byte, kind callKind) *action {
 
 // call posts req to /v3/<what> and decodes the answer into resp.
 func (g *v3Gateway) call(ctx context.Context, what string, kind callKind, req, resp any) error {
+	_, err := g.callAction(ctx, what, kind, req, resp)
+	return err
+}
+
+// callAction is call, also returning the action the call was sent as.
+func (g *v3Gateway) callAction(ctx context.Context, what string, kind callKind, req, resp any) (*action, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hr, rb, err := g.client.Do(ctx, v3Action(what, body, kind))
+	act := v3Action(what, body, kind)
+	return act, g.send(ctx, act, resp)
+}
+
+// send sends act and decodes its answer into resp.
+func (g *v3Gateway) send(ctx context.Context, act *action, resp any) error {
+	hr, rb, err := g.client.Do(ctx, act)
 	if err != nil {
 		return err
 	}
@@ -285,11 +300,21 @@ func decodeGatewayRefusal(status int, body []byte) error {
 }
 
 func (g *v3Gateway) txn(ctx context.Context, req *v3TxnRequest, kind callKind) (*v3TxnResponse, error) {
+	tr, _, err := g.txnUnsure(ctx, req, kind)
+	return tr, err
+}
+
+// txnUnsure is txn, also returning the failure of an earlier attempt that
+// may have applied the transaction when a later one answered (see
+// action.unsure): a transaction whose comparisons then failed may have
+// failed on its own first attempt's writes.
+func (g *v3Gateway) txnUnsure(ctx context.Context, req *v3TxnRequest, kind callKind) (tr *v3TxnResponse, unsure, err error) {
 	var resp v3TxnResponse
-	if err := g.call(ctx, "kv/txn", kind, req, &resp); err != nil {
-		return nil, err
+	act, err := g.callAction(ctx, "kv/txn", kind, req, &resp)
+	if err != nil {
+		return nil, nil, err
 	}
-	return &resp, nil
+	return &resp, act.unsure, nil
 }
 
 func (g *v3Gateway) rangeKeys(ctx context.Context, req *v3RangeRequest) (*v3RangeResponse, error) {
