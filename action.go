@@ -79,6 +79,11 @@ type action struct {
 	// api is the etcd API the request speaks, for logs and Hooks.
 	api API
 
+	// auth, when non-nil, is the Authorization header this call sends in
+	// place of the client's own credentials (APIv3's token, see
+	// v3gateway_auth.go), under the same redirect rule.
+	auth []string
+
 	// foreign, when set, is a caller's own httpAction passed to
 	// Client.Do; the fields above are then unused.
 	foreign httpAction

@@ -18,25 +18,13 @@ import (
 const authPrefix = "/v2/auth"
 
 // NewAuthAPI returns an AuthAPI that works through c. It is safe for
-// concurrent use.
+// concurrent use. On an APIv3 client it maps the calls onto etcd's v3
+// auth (see "Auth on APIv3" in the package documentation).
 func NewAuthAPI(c Client) AuthAPI {
-	return &httpAuthAPI{client: authClient(c)}
-}
-
-// authClient is the client the auth APIs send through: c itself on
-// APIv2, and on APIv3 one whose every call fails with ErrNotOnAPIv3, since
-// etcd's v3 auth is not mapped yet.
-func authClient(c Client) httpClient {
-	if kv, _ := v3Of(c); kv != nil {
-		return notOnAPIv3{}
+	if a := v3AuthOf(c); a != nil {
+		return v3AuthAPI{a}
 	}
-	return c
-}
-
-type notOnAPIv3 struct{}
-
-func (notOnAPIv3) Do(context.Context, httpAction) (*http.Response, []byte, error) {
-	return nil, nil, ErrNotOnAPIv3
+	return &httpAuthAPI{client: c}
 }
 
 // AuthAPI switches etcd's v2 authentication on and off.

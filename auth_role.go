@@ -49,9 +49,13 @@ const (
 )
 
 // NewAuthRoleAPI returns an AuthRoleAPI that works through c. It is safe
-// for concurrent use.
+// for concurrent use. On an APIv3 client it maps the calls onto etcd's v3
+// auth (see "Auth on APIv3" in the package documentation).
 func NewAuthRoleAPI(c Client) AuthRoleAPI {
-	return &httpAuthRoleAPI{client: authClient(c)}
+	if a := v3AuthOf(c); a != nil {
+		return v3AuthRoleAPI{a}
+	}
+	return &httpAuthRoleAPI{client: c}
 }
 
 // AuthRoleAPI manages the roles of etcd's v2 authentication.

@@ -41,9 +41,13 @@ type UserRoles struct {
 }
 
 // NewAuthUserAPI returns an AuthUserAPI that works through c. It is safe
-// for concurrent use.
+// for concurrent use. On an APIv3 client it maps the calls onto etcd's v3
+// auth (see "Auth on APIv3" in the package documentation).
 func NewAuthUserAPI(c Client) AuthUserAPI {
-	return &httpAuthUserAPI{client: authClient(c)}
+	if a := v3AuthOf(c); a != nil {
+		return v3AuthUserAPI{a}
+	}
+	return &httpAuthUserAPI{client: c}
 }
 
 // AuthUserAPI manages the users of etcd's v2 authentication.

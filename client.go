@@ -149,7 +149,11 @@ type Config struct {
 	// Username and Password, when Username is non-empty, are sent as HTTP
 	// basic auth with every request. A redirect keeps them only on its way
 	// to an endpoint's host name or a subdomain of it, whatever the port,
-	// which is net/http's rule for its own redirects.
+	// which is net/http's rule for its own redirects. On APIv3 they are
+	// traded for a token of etcd's v3 auth instead, fetched on the first
+	// call and fetched again whenever etcd refuses it (see "Auth on
+	// APIv3" in the package documentation); the token follows the same
+	// redirect rule.
 	Username string
 	Password string
 
@@ -306,10 +310,15 @@ func New(cfg Config) (Client, error) {
 	case APIv3:
 		c.v3 = &v3Gateway{client: c, maxMsg: c.transport.maxBody}
 		c.v3Prefix = cfg.V3KeyPrefix
+		if cfg.Username != "" {
+			// etcd's v3 API takes no basic auth: the gateway trades the
+			// credentials for a token (v3gateway_auth.go).
+			c.v3.creds = &v3Creds{name: cfg.Username, password: cfg.Password}
+		}
 	default:
 		return nil, fmt.Errorf("client: unknown Config.API %d", int(cfg.API))
 	}
-	if cfg.Username != "" {
+	if cfg.Username != "" && c.v3 == nil {
 		c.authHeader = []string{basicAuth(cfg.Username, cfg.Password)}
 	}
 	if err := c.SetEndpoints(cfg.Endpoints); err != nil {

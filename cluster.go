@@ -323,6 +323,9 @@ func (c *httpClusterClient) newRequest(act *action, ep, target *url.URL, creds b
 	var auth []string
 	if creds {
 		auth = c.authHeader
+		if act.auth != nil {
+			auth = act.auth
+		}
 	}
 	if act.foreign == nil {
 		if target == nil {

@@ -78,11 +78,12 @@ var (
 	// package.)
 	ErrNoV3Gateway = errors.New("client: the member does not serve etcd's v3 JSON gateway at /v3/ (APIv3 needs etcd 3.4 or later)")
 
-	// ErrNotOnAPIv3 is returned by every call of AuthAPI, AuthUserAPI and
-	// AuthRoleAPI built on an APIv3 client: etcd's v3 auth is not mapped
-	// yet. Manage users and roles with etcdctl meanwhile. (An addition of
-	// this package.)
-	ErrNotOnAPIv3 = errors.New("client: the auth APIs are not available with API: client.APIv3 yet (etcd's v3 auth differs from v2's); use etcdctl for users and roles")
+	// ErrNotOnAPIv3 is wrapped by the errors of the calls an APIv3
+	// client cannot map onto etcd's v3 auth: granting permissions to
+	// v2's guest role, which v3 does not have (see "Auth on APIv3" in
+	// the package documentation). Earlier versions returned it from
+	// every auth call on APIv3. (An addition of this package.)
+	ErrNotOnAPIv3 = errors.New("client: not expressible in etcd's v3 auth (API: client.APIv3)")
 )
 
 // v2NotServedError is ErrV2NotServed; it also matches ErrInvalidJSON,

@@ -44,6 +44,9 @@ type v3Backend interface {
 	memberRemove(ctx context.Context, id uint64) error
 	memberUpdate(ctx context.Context, id uint64, peerURLs []string) error
 	status(ctx context.Context) (*v3StatusResponse, error)
+	// auth makes one call of etcd's v3 auth (/v3/auth/<what>: user/add,
+	// role/get, enable, ...), decoding the answer into resp.
+	auth(ctx context.Context, what string, kind callKind, req, resp any) error
 }
 
 // v3WatchStream is an open watch stream: Recv returns the next message
@@ -231,12 +234,27 @@ func (e *GatewayError) Error() string {
 	return fmt.Sprintf("client: etcd v3 gateway refused the call (HTTP %d, gRPC code %d): %s", e.Status, e.Code, e.Message)
 }
 
+// Unwrap makes a refusal for missing permissions (gRPC code 7,
+// "etcdserver: permission denied") also match, under errors.As, the
+// Error a v2 member gives a caller without the rights: Code
+// ErrorCodeUnauthorized (110), with etcd's message as Cause. So code
+// written for v2 auth keeps recognising it. Other refusals wrap nothing.
+func (e *GatewayError) Unwrap() error {
+	if e.Code != grpcPermissionDenied {
+		return nil
+	}
+	return Error{Code: ErrorCodeUnauthorized, Message: "The request requires user authentication", Cause: e.Message}
+}
+
 // v3Gateway is the v3Backend of a Client: JSON requests to /v3/...
 // through the cluster client.
 type v3Gateway struct {
 	client httpClient
 	// maxMsg caps each message of a watch stream.
 	maxMsg int64
+	// creds, when Config.Username is set, authenticate every call with
+	// a token (v3gateway_auth.go); nil sends calls without one.
+	creds *v3Creds
 }
 
 // v3Action is one gateway call: a POST of body to /v3/<what>.
@@ -256,16 +274,29 @@ func (g *v3Gateway) call(ctx context.Context, what string, kind callKind, req, r
 
 // callAction is call, also returning the action the call was sent as.
 func (g *v3Gateway) callAction(ctx context.Context, what string, kind callKind, req, resp any) (*action, error) {
+	act, err := v3JSONAction(what, kind, req)
+	if err != nil {
+		return nil, err
+	}
+	return act, g.send(ctx, act, resp)
+}
+
+// v3JSONAction is the action posting req, as JSON, to /v3/<what>.
+func v3JSONAction(what string, kind callKind, req any) (*action, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
-	act := v3Action(what, body, kind)
-	return act, g.send(ctx, act, resp)
+	return v3Action(what, body, kind), nil
 }
 
-// send sends act and decodes its answer into resp.
-func (g *v3Gateway) send(ctx context.Context, act *action, resp any) error {
+func (g *v3Gateway) auth(ctx context.Context, what string, kind callKind, req, resp any) error {
+	return g.call(ctx, "auth/"+what, kind, req, resp)
+}
+
+// sendOnce sends act as it is and decodes its answer into resp; send
+// (v3gateway_auth.go) adds the token.
+func (g *v3Gateway) sendOnce(ctx context.Context, act *action, resp any) error {
 	hr, rb, err := g.client.Do(ctx, act)
 	if err != nil {
 		return err

@@ -29,7 +29,17 @@ func (g *v3Gateway) watch(ctx context.Context, reqs []v3WatchCreate) (v3WatchStr
 		}
 		body = append(body, b...)
 	}
-	resp, rb, err := g.client.Do(ctx, v3Action("watch", body, kindStream))
+	st, err := g.openWatch(ctx, v3Action("watch", body, kindStream))
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// openWatchOnce sends the watch request act as it is; openWatch
+// (v3gateway_auth.go) adds the token.
+func (g *v3Gateway) openWatchOnce(ctx context.Context, act *action) (*gatewayStream, error) {
+	resp, rb, err := g.client.Do(ctx, act)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +67,16 @@ type gatewayStream struct {
 	body io.ReadCloser
 	br   *bufio.Reader
 	max  int64
+	// peeked is a message read ahead (openWatch reads the first one to
+	// see whether etcd refused the token), returned by the next Recv.
+	peeked *v3WatchResponse
 }
 
 func (s *gatewayStream) Recv() (*v3WatchResponse, error) {
+	if m := s.peeked; m != nil {
+		s.peeked = nil
+		return m, nil
+	}
 	for {
 		line, err := s.readLine()
 		if err != nil {
