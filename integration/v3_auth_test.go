@@ -1,0 +1,300 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/internal/etcdtest"
+)
+
+// startV3Auth starts one v3-only member (with extra flags) and returns
+// it with a root client (user root, auth not yet on) on APIv3.
+func startV3Auth(t *testing.T, extra ...string) (*etcdtest.Cluster, client.Client) {
+	t.Helper()
+	skipOnStandin(t, "it serves etcd's v2 API only, not the v3 gateway")
+	cl := etcdtest.Start(t, 1, etcdtest.Options{V3Only: true, ExtraArgs: extra})
+	t.Logf("etcd %s, APIv3 auth", etcdtest.ServerVersion(t))
+	root, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "root", Password: "rootpw"})
+	return cl, root
+}
+
+// setUpAuth creates root, the role rw-ro (read on /ro/*, readwrite on
+// /rw/*) and the user alice with it, the directories /ro and /rw, and
+// switches auth on.
+func setUpAuth(t *testing.T, ctx context.Context, root client.Client) {
+	t.Helper()
+	users, roles := client.NewAuthUserAPI(root), client.NewAuthRoleAPI(root)
+	if err := users.AddUser(ctx, "root", "rootpw"); err != nil {
+		t.Fatalf("AddUser(root) = %v", err)
+	}
+	if err := roles.AddRole(ctx, "app"); err != nil {
+		t.Fatalf("AddRole = %v", err)
+	}
+	if _, err := roles.GrantRoleKV(ctx, "app", []string{"/ro/*"}, client.ReadPermission); err != nil {
+		t.Fatalf("GrantRoleKV(/ro/*) = %v", err)
+	}
+	r, err := roles.GrantRoleKV(ctx, "app", []string{"/rw/*"}, client.ReadWritePermission)
+	if err != nil {
+		t.Fatalf("GrantRoleKV(/rw/*) = %v", err)
+	}
+	if !slices.Equal(r.Permissions.KV.Read, []string{"/ro/*", "/rw/*"}) || !slices.Equal(r.Permissions.KV.Write, []string{"/rw/*"}) {
+		t.Errorf("role after grants = %+v; want read [/ro/* /rw/*], write [/rw/*]", r.Permissions.KV)
+	}
+	if err := users.AddUser(ctx, "alice", "alicepw"); err != nil {
+		t.Fatalf("AddUser(alice) = %v", err)
+	}
+	u, err := users.GrantUser(ctx, "alice", []string{"app"})
+	if err != nil || !slices.Equal(u.Roles, []string{"app"}) {
+		t.Fatalf("GrantUser = %+v, %v", u, err)
+	}
+	// The directories above a permitted prefix exist before a restricted
+	// user writes there (creating them writes their markers).
+	kapi := client.NewKeysAPI(root)
+	for _, k := range []string{"/ro/seed", "/rw/seed", "/secret"} {
+		if _, err := kapi.Set(ctx, k, "by-root", nil); err != nil {
+			t.Fatalf("Set(%s) as root = %v", k, err)
+		}
+	}
+	if err := client.NewAuthAPI(root).Enable(ctx); err != nil {
+		t.Fatalf("Enable = %v", err)
+	}
+	t.Cleanup(func() {
+		// Leave nothing that outlives the member (it is stopped anyway).
+		_ = client.NewAuthAPI(root).Disable(context.Background())
+	})
+}
+
+func wantDenied(t *testing.T, what string, err error) {
+	t.Helper()
+	var e client.Error
+	if !errors.As(err, &e) || e.Code != client.ErrorCodeUnauthorized {
+		t.Errorf("%s = %v; want a refusal matching Error 110", what, err)
+	}
+}
+
+func TestV3Auth_permissions(t *testing.T) {
+	t.Parallel()
+	cl, root := startV3Auth(t)
+	ctx := ctxFor(t, 90*time.Second)
+	setUpAuth(t, ctx, root)
+
+	alice, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "alice", Password: "alicepw"})
+	kapi := client.NewKeysAPI(alice)
+
+	if r, err := kapi.Get(ctx, "/ro/seed", nil); err != nil || r.Node.Value != "by-root" {
+		t.Fatalf("alice Get(/ro/seed) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Set(ctx, "/rw/a", "1", nil); err != nil || r.Node.Value != "1" {
+		t.Fatalf("alice Set(/rw/a) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Set(ctx, "/rw/d/e", "2", nil); err != nil || r.Node.Value != "2" {
+		t.Fatalf("alice Set(/rw/d/e) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Get(ctx, "/rw/a", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "1" {
+		t.Fatalf("alice Get(/rw/a) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Get(ctx, "/rw/d", &client.GetOptions{Recursive: true}); err != nil || len(r.Node.Nodes) != 1 {
+		t.Fatalf("alice Get(/rw/d) = %+v, %v", r, err)
+	}
+	if _, err := kapi.Create(ctx, "/rw/c", "x"); err != nil {
+		t.Fatalf("alice Create(/rw/c) = %v", err)
+	}
+	if _, err := kapi.Delete(ctx, "/rw/c", nil); err != nil {
+		t.Fatalf("alice Delete(/rw/c) = %v", err)
+	}
+
+	// A watch on a permitted key sees a write.
+	w := kapi.Watcher("/rw/a", nil)
+	if c, ok := w.(interface{ Close() error }); ok {
+		t.Cleanup(func() { c.Close() })
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := w.Next(ctx)
+		if err == nil && (r.Action != "set" || r.Node.Value != "2") {
+			err = errors.New("unexpected event " + r.Action + " " + r.Node.Value)
+		}
+		got <- err
+	}()
+	// The watch is open once a write made after it is seen; write until
+	// the event comes.
+	func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if _, err := kapi.Set(ctx, "/rw/a", "2", nil); err != nil {
+				t.Fatalf("Set(/rw/a) = %v", err)
+			}
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatalf("watch: %v", err)
+				}
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+
+	_, err := kapi.Set(ctx, "/ro/seed", "x", nil)
+	wantDenied(t, "alice Set(/ro/seed)", err)
+	_, err = kapi.Delete(ctx, "/ro/seed", nil)
+	wantDenied(t, "alice Delete(/ro/seed)", err)
+	_, err = kapi.Set(ctx, "/other", "x", nil)
+	wantDenied(t, "alice Set(/other)", err)
+	_, err = kapi.Get(ctx, "/secret", nil)
+	wantDenied(t, "alice Get(/secret)", err)
+	_, err = kapi.Watcher("/secret", nil).Next(ctx)
+	wantDenied(t, "alice watch(/secret)", err)
+	if _, err := client.NewAuthUserAPI(alice).ListUsers(ctx); !isV3AuthRefusal(err) {
+		t.Errorf("alice ListUsers = %v; want an AuthError 401", err)
+	}
+
+	// Revoking write on /rw/* takes effect at once.
+	roles := client.NewAuthRoleAPI(root)
+	r, err := roles.RevokeRoleKV(ctx, "app", []string{"/rw/*"}, client.WritePermission)
+	if err != nil || !slices.Equal(r.Permissions.KV.Read, []string{"/ro/*", "/rw/*"}) || r.Permissions.KV.Write != nil {
+		t.Fatalf("RevokeRoleKV(write /rw/*) = %+v, %v", r, err)
+	}
+	_, err = kapi.Set(ctx, "/rw/a", "3", nil)
+	wantDenied(t, "alice Set(/rw/a) after revoke", err)
+	if r, err := kapi.Get(ctx, "/rw/a", nil); err != nil || r.Node.Value != "2" {
+		t.Errorf("alice Get(/rw/a) after revoking write = %+v, %v", r, err)
+	}
+
+	// Users and roles read back in v2 terms; errors as on v2.
+	users := client.NewAuthUserAPI(root)
+	if u, err := users.GetUser(ctx, "root"); err != nil || !slices.Equal(u.Roles, []string{"root"}) {
+		t.Errorf("GetUser(root) = %+v, %v", u, err)
+	}
+	if _, err := users.GetUser(ctx, "nobody"); !client.IsUserNotFound(err) {
+		t.Errorf("GetUser(nobody) = %v; want IsUserNotFound", err)
+	}
+	if _, err := roles.GetRole(ctx, "nope"); !client.IsRoleNotFound(err) {
+		t.Errorf("GetRole(nope) = %v; want IsRoleNotFound", err)
+	}
+	if err := users.AddUser(ctx, "alice", "x"); err == nil {
+		t.Error("AddUser(alice) twice succeeded")
+	}
+	if g, err := roles.GetRole(ctx, "guest"); err != nil || g.Permissions.KV.Read != nil {
+		t.Errorf("GetRole(guest) = %+v, %v; want a guest without permissions", g, err)
+	}
+	if _, err := roles.GrantRoleKV(ctx, "guest", []string{"/*"}, client.ReadPermission); !errors.Is(err, client.ErrNotOnAPIv3) {
+		t.Errorf("GrantRoleKV(guest) = %v; want ErrNotOnAPIv3", err)
+	}
+	if names, err := users.ListUsers(ctx); err != nil || !slices.Equal(names, []string{"alice", "root"}) {
+		t.Errorf("ListUsers = %v, %v", names, err)
+	}
+	if names, err := roles.ListRoles(ctx); err != nil || !slices.Equal(names, []string{"app", "root"}) {
+		t.Errorf("ListRoles = %v, %v", names, err)
+	}
+	if _, err := users.RevokeUser(ctx, "alice", []string{"app"}); err != nil {
+		t.Fatalf("RevokeUser = %v", err)
+	}
+	_, err = kapi.Get(ctx, "/ro/seed", nil)
+	wantDenied(t, "alice Get(/ro/seed) without the role", err)
+
+	// A wrong password is a clear error, naming the user only.
+	bad, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "alice", Password: "wrong"})
+	_, err = client.NewKeysAPI(bad).Get(ctx, "/rw/a", nil)
+	var ae *client.AuthError
+	if !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized || bytes.Contains([]byte(err.Error()), []byte("wrong")) {
+		t.Errorf("wrong password: %v; want an AuthError 401 without the password", err)
+	}
+}
+
+func isV3AuthRefusal(err error) bool {
+	var ae *client.AuthError
+	return errors.As(err, &ae) && ae.Code == http.StatusUnauthorized
+}
+
+// TestV3Auth_tokenExpiry lets etcd expire the client's simple token
+// (--auth-token-ttl 2) and checks that the next call still succeeds.
+func TestV3Auth_tokenExpiry(t *testing.T) {
+	t.Parallel()
+	cl, root := startV3Auth(t, "--auth-token=simple", "--auth-token-ttl=2")
+	ctx := ctxFor(t, 90*time.Second)
+	setUpAuth(t, ctx, root)
+
+	var authenticates int
+	hooks := &client.Hooks{Call: func(ctx context.Context, ci client.CallInfo) (context.Context, func(client.CallResult)) {
+		if ci.Op == "v3.auth.authenticate" {
+			authenticates++ // calls of one goroutine, one at a time
+		}
+		return ctx, nil
+	}}
+	alice, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "alice", Password: "alicepw", Hooks: hooks})
+	kapi := client.NewKeysAPI(alice)
+	if _, err := kapi.Set(ctx, "/rw/t", "1", nil); err != nil {
+		t.Fatalf("Set = %v", err)
+	}
+	if authenticates != 1 {
+		t.Fatalf("authenticates after the first call = %d, want 1", authenticates)
+	}
+
+	// Wait for etcd to expire the client's token. Using a simple token
+	// extends it, so a probe token is used once only: one fetched after
+	// the client's last call and then refused proves the client's token
+	// gone too (same TTL, later start). Each round waits twice as long.
+	ep := cl.Endpoints()[0]
+	for wait := 500 * time.Millisecond; ; wait *= 2 {
+		probe := rawAuthenticate(t, ep, "alice", "alicepw")
+		select {
+		case <-ctx.Done():
+			t.Fatal("the token never expired")
+		case <-time.After(wait):
+		}
+		if rawRangeRefused(t, ep, probe) {
+			break
+		}
+	}
+	r, err := kapi.Get(ctx, "/rw/t", nil)
+	if err != nil || r.Node.Value != "1" {
+		t.Fatalf("Get after the token expired = %+v, %v", r, err)
+	}
+	if authenticates != 2 {
+		t.Errorf("authenticates = %d, want 2 (one re-authentication)", authenticates)
+	}
+}
+
+func rawAuthenticate(t *testing.T, ep, user, pw string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": user, "password": pw})
+	resp, err := http.Post(ep+"/v3/auth/authenticate", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		t.Fatalf("authenticate: %v %q", err, out.Token)
+	}
+	return out.Token
+}
+
+// rawRangeRefused reports whether etcd refuses tok as an invalid token.
+func rawRangeRefused(t *testing.T, ep, tok string) bool {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ep+"/v3/kv/range", bytes.NewReader([]byte(`{"key":"YXBwL3J3L3Q="}`)))
+	req.Header.Set("Authorization", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode == http.StatusUnauthorized && out.Code == 16
+}
