@@ -109,7 +109,8 @@ MaxResponseBytes behave as described here. What maps how:
     stream.
   - MembersAPI, Sync and AutoSync use the v3 member list; Leader comes
     from the maintenance status; GetVersion keeps using /version.
-  - AuthAPI, AuthUserAPI and AuthRoleAPI are not mapped (yet).
+  - AuthAPI, AuthUserAPI and AuthRoleAPI map onto etcd's v3 auth; see
+    "Auth on APIv3" below.
 
 Calls on APIv3 (and APIv2 calls to a v3-only member) add these errors:
 
@@ -118,7 +119,11 @@ Calls on APIv3 (and APIv2 calls to a v3-only member) add these errors:
     which callers of the original client checked.
   - ErrNoV3Gateway: an APIv3 call reached something that answers 404
     without the gateway's JSON (etcd before 3.4, a proxy, a wrong port).
-  - ErrNotOnAPIv3: every call of the auth APIs of an APIv3 client.
+  - ErrNotOnAPIv3: wrapped by the error of an auth call that v3 auth
+    cannot express (a grant to v2's guest role).
+  - *GatewayError: a refusal for missing permissions (gRPC code 7) also
+    matches Error with Code ErrorCodeUnauthorized (110) under errors.As,
+    as v2 refuses such calls.
   - *GatewayError: a refusal of the gateway that has no v2 equivalent,
     with the HTTP status, gRPC code and etcd's message.
 
@@ -130,6 +135,66 @@ etcdctl or clientv3 that read the same keys. Through the gateway etcd
 spends more CPU per call than through gRPC, 1.7 to 4 times as much in
 bench/RESULTS.md of the repository; the client adds little to a plain
 net/http loop sending the same requests besides decoding the JSON answers.
+
+# Auth on APIv3
+
+On an APIv3 client, Config.Username and Password are not sent as basic
+auth: etcd's v3 API takes a token. The client asks for one
+(/v3/auth/authenticate) on its first call, sends it with every call
+(the Authorization header, under the same redirect rule as v2's
+credentials) and keeps it for all calls. When etcd refuses the token (a
+simple token expires after --auth-token-ttl seconds unused, a JWT after
+its ttl; changing the user's password, deleting the user or switching
+auth off drops them), the call asks for a new token once and is sent
+again; concurrent calls share that one request. No call fails because a
+token aged. A refused request was not applied, so this also holds for
+Create, Delete and CreateInOrder. While auth is off, calls go without a
+token; a client that changes its own password goes on with the new one.
+A wrong password is an *AuthError with Code 401 naming the user. The
+password and token never appear in errors, log records, Hooks or cURL
+debug lines.
+
+The auth APIs map onto /v3/auth/...: users (add, get, list, delete,
+changepw, grant and revoke of roles), roles (add, get, list, delete,
+grant and revoke of permissions), enable and disable. Errors are v2's:
+IsUserNotFound and IsRoleNotFound work, an existing user or role is an
+*AuthError with Code 409 and v2's text, missing rights an *AuthError
+with Code 401; other refusals an *AuthError with etcd's message.
+
+Permission paths become key ranges under Config.V3KeyPrefix
+(docs/v3-layout.md has the table): "/foo/*" and "/foo*" are prefix
+ranges, "/foo" is the node /foo (its key and its directory marker);
+read, write and readwrite are v3's READ, WRITE and READWRITE, merged per
+range (v3 keeps one type per range). A "*" anywhere but at the end is
+refused. Because KeysAPI reads the key, its directory markers and its
+ancestors before it writes, every grant also gives read on the
+ancestors' keys and markers above the path; GetRole leaves these extra
+reads out and a revoke removes those no longer needed. So:
+
+  - a role with "/foo/*" can Get, Set, Delete and watch keys below /foo;
+    writing also needs read (grant ReadWritePermission), and the
+    directories above must exist (creating a directory writes its marker,
+    so root creates them first, as the marker of the root directory);
+  - Get or watch of the directory /foo itself reads a range that also
+    holds names like "/foo-bar" and needs "/foo*"; an exact "/foo" holds
+    for other v3 clients but not for KeysAPI, which reads a key together
+    with its subtree;
+  - the extra reads show ancestors' directory markers, which name the
+    last key written in each directory;
+  - a Get of a missing key below "/a/b/*" reads /a's whole subtree to say
+    "Key not found" and is refused instead.
+
+v2's built-in roles: AddUser("root", ...) also creates the role root
+and grants it, since v3 requires both before Enable. GetRole("root")
+shows read and write on "/*" (v3's root may do everything) and the role
+root cannot be changed. v3 has no guest role: with auth on, it refuses
+every request without a token. Unless a v3 role named guest exists,
+GetRole("guest") returns a guest without permissions, revoking from it
+succeeds with nothing to do, and granting to it fails with an error
+wrapping ErrNotOnAPIv3: give unauthenticated readers a user instead.
+Enable and Disable succeed when auth already is on or off (v2 answers
+409). GrantUser and RevokeUser send one call per role and role changes
+one call per range, so a failure can leave the first ones done.
 
 # Concurrency
 

@@ -103,6 +103,13 @@ func TestV3Auth_permissions(t *testing.T) {
 	if r, err := kapi.Get(ctx, "/rw/d", &client.GetOptions{Recursive: true}); err != nil || len(r.Node.Nodes) != 1 {
 		t.Fatalf("alice Get(/rw/d) = %+v, %v", r, err)
 	}
+	if _, err := kapi.Get(ctx, "/rw/missing", nil); !client.IsKeyNotFound(err) {
+		t.Errorf("alice Get(/rw/missing) = %v; want Key not found", err)
+	}
+	// The directory itself reads a range that also holds /rw-x: it needs
+	// "/rw*" (docs/v3-layout.md).
+	_, err := kapi.Get(ctx, "/rw", nil)
+	wantDenied(t, "alice Get(/rw)", err)
 	if _, err := kapi.Create(ctx, "/rw/c", "x"); err != nil {
 		t.Fatalf("alice Create(/rw/c) = %v", err)
 	}
@@ -143,7 +150,7 @@ func TestV3Auth_permissions(t *testing.T) {
 		}
 	}()
 
-	_, err := kapi.Set(ctx, "/ro/seed", "x", nil)
+	_, err = kapi.Set(ctx, "/ro/seed", "x", nil)
 	wantDenied(t, "alice Set(/ro/seed)", err)
 	_, err = kapi.Delete(ctx, "/ro/seed", nil)
 	wantDenied(t, "alice Delete(/ro/seed)", err)
