@@ -126,6 +126,17 @@ func (g *fakeAuthGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.headers = append(g.headers, r.Header.Get("Authorization"))
+	if what == "watch" {
+		// etcd answers a watch whose token it refuses with a 200 and a
+		// message cancelling it; an accepted one gets its created
+		// message, and the stream ends here.
+		if _, ok := g.tokens[r.Header.Get("Authorization")]; g.enabled && !ok {
+			io.WriteString(w, `{"result":{"header":{"revision":"1"},"watch_id":"-1","created":true,"canceled":true,"cancel_reason":"rpc error: code = Unauthenticated desc = etcdserver: invalid auth token"}}`+"\n")
+			return
+		}
+		io.WriteString(w, `{"result":{"header":{"revision":"1"},"watch_id":"0","created":true}}`+"\n")
+		return
+	}
 	if g.enabled {
 		tok := r.Header.Get("Authorization")
 		if tok == "" {

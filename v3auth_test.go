@@ -331,6 +331,31 @@ func TestV3Auth_reauth(t *testing.T) {
 	}
 }
 
+// TestV3Auth_watchReauth: a watch whose token etcd refuses (answered by
+// a cancelling first message) is reopened once with a new token, and
+// the first message of the accepted stream still reaches Recv.
+func TestV3Auth_watchReauth(t *testing.T) {
+	g, c := enabledFake(t, Config{})
+	ctx := context.Background()
+	kv, _ := v3Of(c)
+	if _, err := kv.rangeKeys(ctx, &v3RangeRequest{Key: []byte("/x")}); err != nil {
+		t.Fatal(err)
+	}
+	g.revokeTokens()
+	st, err := kv.watch(ctx, []v3WatchCreate{{Key: []byte("/x")}})
+	if err != nil {
+		t.Fatalf("watch = %v", err)
+	}
+	defer st.Close()
+	m, err := st.Recv()
+	if err != nil || !m.Created || m.Canceled {
+		t.Errorf("first message = %+v, %v; want the created one", m, err)
+	}
+	if g.authCount() != 2 {
+		t.Errorf("authenticates = %d, want 2", g.authCount())
+	}
+}
+
 // TestV3Auth_reauthOnce: a refusal that persists after one new token is
 // returned, not repeated without end.
 func TestV3Auth_reauthOnce(t *testing.T) {

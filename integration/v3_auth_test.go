@@ -246,11 +246,42 @@ func TestV3Auth_tokenExpiry(t *testing.T) {
 		t.Fatalf("authenticates after the first call = %d, want 1", authenticates)
 	}
 
-	// Wait for etcd to expire the client's token. Using a simple token
-	// extends it, so a probe token is used once only: one fetched after
-	// the client's last call and then refused proves the client's token
-	// gone too (same TTL, later start). Each round waits twice as long.
 	ep := cl.Endpoints()[0]
+	waitTokenExpired(t, ctx, ep)
+	r, err := kapi.Get(ctx, "/rw/t", nil)
+	if err != nil || r.Node.Value != "1" {
+		t.Fatalf("Get after the token expired = %+v, %v", r, err)
+	}
+	if authenticates != 2 {
+		t.Errorf("authenticates = %d, want 2 (one re-authentication)", authenticates)
+	}
+
+	// A watch opened with an expired token: etcd cancels it in its first
+	// message; the client authenticates again and reopens it.
+	waitTokenExpired(t, ctx, ep)
+	w := kapi.Watcher("/rw/t", &client.WatcherOptions{AfterIndex: r.Node.ModifiedIndex})
+	if c, ok := w.(interface{ Close() error }); ok {
+		t.Cleanup(func() { c.Close() })
+	}
+	if _, err := client.NewKeysAPI(root).Set(ctx, "/rw/t", "2", nil); err != nil {
+		t.Fatalf("root Set = %v", err)
+	}
+	ev, err := w.Next(ctx)
+	if err != nil || ev.Node.Value != "2" {
+		t.Fatalf("watch after the token expired = %+v, %v", ev, err)
+	}
+	if authenticates != 3 {
+		t.Errorf("authenticates = %d, want 3", authenticates)
+	}
+}
+
+// waitTokenExpired waits until etcd has expired every token of alice
+// unused since the call. Using a simple token extends it, so a probe
+// token is used once only: one fetched now and then refused proves the
+// older ones gone too (same TTL, earlier start). Each round waits twice
+// as long as the last.
+func waitTokenExpired(t *testing.T, ctx context.Context, ep string) {
+	t.Helper()
 	for wait := 500 * time.Millisecond; ; wait *= 2 {
 		probe := rawAuthenticate(t, ep, "alice", "alicepw")
 		select {
@@ -259,15 +290,8 @@ func TestV3Auth_tokenExpiry(t *testing.T) {
 		case <-time.After(wait):
 		}
 		if rawRangeRefused(t, ep, probe) {
-			break
+			return
 		}
-	}
-	r, err := kapi.Get(ctx, "/rw/t", nil)
-	if err != nil || r.Node.Value != "1" {
-		t.Fatalf("Get after the token expired = %+v, %v", r, err)
-	}
-	if authenticates != 2 {
-		t.Errorf("authenticates = %d, want 2 (one re-authentication)", authenticates)
 	}
 }
 
