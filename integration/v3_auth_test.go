@@ -164,9 +164,35 @@ func TestV3Auth_permissions(t *testing.T) {
 		t.Errorf("alice ListUsers = %v; want an AuthError 401", err)
 	}
 
-	// Revoking write on /rw/* takes effect at once.
+	// A prefix two levels down: its extra reads (/d as a key and as a
+	// marker) let alice write there; a missing key there cannot be told
+	// "Key not found" without reading /d's subtree (docs/v3-layout.md).
 	roles := client.NewAuthRoleAPI(root)
-	r, err := roles.RevokeRoleKV(ctx, "app", []string{"/rw/*"}, client.WritePermission)
+	if _, err := client.NewKeysAPI(root).Set(ctx, "/d/e/seed", "by-root", nil); err != nil {
+		t.Fatalf("root Set(/d/e/seed) = %v", err)
+	}
+	if _, err := roles.GrantRoleKV(ctx, "app", []string{"/d/e/*"}, client.ReadWritePermission); err != nil {
+		t.Fatalf("GrantRoleKV(/d/e/*) = %v", err)
+	}
+	if r, err := kapi.Set(ctx, "/d/e/f/g", "deep", nil); err != nil || r.Node.Value != "deep" {
+		t.Fatalf("alice Set(/d/e/f/g) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Get(ctx, "/d/e/f/g", nil); err != nil || r.Node.Value != "deep" {
+		t.Fatalf("alice Get(/d/e/f/g) = %+v, %v", r, err)
+	}
+	_, err = kapi.Get(ctx, "/d/e/missing", nil)
+	wantDenied(t, "alice Get(/d/e/missing)", err)
+	_, err = kapi.Set(ctx, "/d/x", "x", nil)
+	wantDenied(t, "alice Set(/d/x)", err)
+	r, err := roles.RevokeRoleKV(ctx, "app", []string{"/d/e/*"}, client.ReadWritePermission)
+	if err != nil || !slices.Equal(r.Permissions.KV.Read, []string{"/ro/*", "/rw/*"}) {
+		t.Fatalf("RevokeRoleKV(/d/e/*) = %+v, %v", r, err)
+	}
+	_, err = kapi.Get(ctx, "/d/e/f/g", nil)
+	wantDenied(t, "alice Get(/d/e/f/g) after revoke", err)
+
+	// Revoking write on /rw/* takes effect at once.
+	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/rw/*"}, client.WritePermission)
 	if err != nil || !slices.Equal(r.Permissions.KV.Read, []string{"/ro/*", "/rw/*"}) || r.Permissions.KV.Write != nil {
 		t.Fatalf("RevokeRoleKV(write /rw/*) = %+v, %v", r, err)
 	}
