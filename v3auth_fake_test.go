@@ -34,6 +34,8 @@ type fakeAuthGateway struct {
 	answer map[string]fakeAnswer
 	// gate, when set, holds authenticate until it is closed.
 	gate chan struct{}
+	// logged, when set, receives the path of every call logged.
+	logged chan string
 }
 
 type fakeUser struct {
@@ -91,6 +93,9 @@ func (g *fakeAuthGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, what+" "+string(body))
+	if g.logged != nil {
+		g.logged <- what
+	}
 	if a, ok := g.answer[what]; ok {
 		w.WriteHeader(a.status)
 		io.WriteString(w, a.body)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -382,12 +381,11 @@ func TestV3Auth_concurrentReauth(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.revokeTokens()
-	gate := make(chan struct{})
-	g.mu.Lock()
-	g.gate = gate
-	start := len(g.calls)
-	g.mu.Unlock()
 	const n = 8
+	gate, logged := make(chan struct{}), make(chan string, 4*n)
+	g.mu.Lock()
+	g.gate, g.logged = gate, logged
+	g.mu.Unlock()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
@@ -399,13 +397,10 @@ func TestV3Auth_concurrentReauth(t *testing.T) {
 		}()
 	}
 	// Hold the authenticate until every call has been refused.
-	for {
-		calls := g.callLog()[start:]
-		if len(calls) >= n {
-			break
+	for range n {
+		if what := <-logged; what != "kv/range" {
+			t.Fatalf("logged %q before every call was refused", what)
 		}
-		// The calls only need scheduling to be refused, not time.
-		runtime.Gosched()
 	}
 	close(gate)
 	wg.Wait()
