@@ -439,7 +439,7 @@ AttemptInfo, AttemptResult, WatchResyncInfo, SyncInfo, APIv2, and
 ClusterError.Unwrap and Is.
 
 ActionResync, DefaultMaxPollTime, ClusterError.Unwrap and Is, and for etcd's
-v3 API: API, APIv2, APIv3, Config.API, Config.V3KeyPrefix, GatewayError,
-ErrV2NotServed, ErrNoV3Gateway and ErrNotOnAPIv3.
+v3 API: API, APIv2, APIv3, Config.API, Config.V3KeyPrefix, GatewayError
+and its Unwrap, ErrV2NotServed, ErrNoV3Gateway and ErrNotOnAPIv3.
 */
 package client
