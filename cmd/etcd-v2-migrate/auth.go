@@ -81,10 +81,27 @@ func mapPermissions(p string, read, write []string) ([]v3Perm, error) {
 	}
 	out := make([]v3Perm, 0, len(merged))
 	for k, t := range merged {
+		if covered(merged, k[0], k[1], t) {
+			continue
+		}
 		out = append(out, v3Perm{key: k[0], end: k[1], typ: t})
 	}
 	sortPerms(out)
 	return out, nil
+}
+
+// covered tells whether the single key (end "") is inside a range of
+// merged that grants at least t, so granting it alone adds nothing.
+func covered(merged map[[2]string]permType, key, end string, t permType) bool {
+	if end != "" {
+		return false
+	}
+	for r, rt := range merged {
+		if r[1] != "" && r[0] <= key && key < r[1] && rt&t == t {
+			return true
+		}
+	}
+	return false
 }
 
 func mapPattern(p, pat string, t permType, add func(key, end string, t permType)) error {
