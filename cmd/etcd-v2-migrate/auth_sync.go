@@ -222,10 +222,7 @@ func readAuthBoth(ctx context.Context, o *options, g *gateway) (want, have *auth
 
 // copyAuth copies the users and roles after the keys.
 func copyAuth(ctx context.Context, o *options, g *gateway, stdout io.Writer) error {
-	passwords, err := readPasswords(o.passwords)
-	if err != nil {
-		return err
-	}
+	passwords := o.passwordOf
 	want, have, notes, err := readAuthBoth(ctx, o, g)
 	if err != nil {
 		return err

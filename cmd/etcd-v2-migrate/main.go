@@ -85,6 +85,9 @@ type options struct {
 	// and roles out.
 	passwords string
 	noAuth    bool
+	// passwordOf holds the file's passwords, read before anything else
+	// so that a bad file stops the command before it copies.
+	passwordOf map[string]string
 }
 
 // passwordEnv holds the source's password when --from-user has none, so
@@ -154,6 +157,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 			return nil, fmt.Errorf("%w: --hidden %q: a key starts with /", errUsage, h)
 		}
 		o.hidden = append(o.hidden, h)
+	}
+	if o.passwordOf, err = readPasswords(o.passwords); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if o.timeout < 0 || (o.timeout == 0 && o.cmd != "follow") || o.tolerance < 0 {
 		return nil, fmt.Errorf("%w: --timeout must be positive and --ttl-tolerance not negative", errUsage)
