@@ -227,6 +227,24 @@ func TestUpgradeOnRealEtcd(t *testing.T) {
 			t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 		}
 		sameTree(t, v2, ep, "", hidden)
+
+		// A role and a grant made on the target behind the copy's back:
+		// verify names both, a new copy leaves them and says so.
+		if code, body := gw(t, ep, "", "auth/role/add", map[string]string{"name": "extra"}); code != http.StatusOK {
+			t.Fatalf("role/add: HTTP %d %s", code, body)
+		}
+		if code, body := gw(t, ep, "", "auth/user/grant", map[string]string{"user": "bob", "role": "extra"}); code != http.StatusOK {
+			t.Fatalf("user/grant: HTTP %d %s", code, body)
+		}
+		code, out, errOut = runCmd(t, append([]string{"verify", "--to", ep}, common...)...)
+		if code != 1 || !strings.Contains(out, "auth: only on the target: role extra") || !strings.Contains(out, "auth: user bob: only on the target: role extra") ||
+			!strings.Contains(errOut, "0 differences between the v2 tree") || !strings.Contains(errOut, "2 between their users and roles") {
+			t.Errorf("verify after changing auth: exit %d\n%s%s", code, out, errOut)
+		}
+		code, out, errOut = runCmd(t, append([]string{"copy", "--to", ep, "--passwords", pw}, common...)...)
+		if code != 0 || !strings.Contains(out, "auth: left as it is: only on the target: role extra") {
+			t.Errorf("copy after changing auth: exit %d\n%s%s", code, out, errOut)
+		}
 	})
 
 	for _, version := range []string{"3.6.16", "3.7.3"} {
