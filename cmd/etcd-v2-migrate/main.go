@@ -4,9 +4,9 @@
 // data. It reads the source through the client's APIv2 and never writes
 // to it.
 //
-//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
-//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
-//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
+//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
+//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
 //
 // copy reads the v2 tree at one index and writes it in transactions of up
 // to 128 keys: values verbatim, empty directories, in-order keys by name,
@@ -15,8 +15,17 @@
 // the source, stops it before it writes anything, unless --overwrite.
 // Running it twice writes nothing the second time.
 //
+// copy then copies the v2 users and roles into v3 auth (unless
+// --no-auth): each role with its permissions mapped onto the v3 keys of
+// the layout (auth.go says how), each user with its roles. v2 does not
+// give passwords out, so a user gets the password --passwords names
+// (lines "user:password") or none, which the output says. v3 needs a root
+// user with the root role before auth can be enabled; copy creates it.
+// v2's guest role has no v3 counterpart and is left out, with a note.
+// copy never enables auth on the target.
+//
 // verify reads both trees, the target's through the client's APIv3, and
-// exits 1 with the list of differences.
+// the users and roles of both, and exits 1 with the list of differences.
 //
 // follow copies, then applies every v2 change after the copy's index (or
 // after --after-index, skipping the copy) until interrupted, printing each
@@ -53,10 +62,10 @@ func main() {
 }
 
 const usage = `usage:
-  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS]
-  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D]
-  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N]
-URLS and KEYS are comma-separated.
+  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
+  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
+URLS and KEYS are comma-separated; FILE holds one "user:password" a line.
 `
 
 // options are the parsed command line.
@@ -72,6 +81,13 @@ type options struct {
 	fromUser, fromPassword string
 	// afterIndex, for follow, resumes after an earlier copy.
 	afterIndex uint64
+	// passwords names the file of users' passwords; noAuth leaves users
+	// and roles out.
+	passwords string
+	noAuth    bool
+	// passwordOf holds the file's passwords, read before anything else
+	// so that a bad file stops the command before it copies.
+	passwordOf map[string]string
 }
 
 // passwordEnv holds the source's password when --from-user has none, so
@@ -96,6 +112,10 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.prefix, "prefix", "", "Config.V3KeyPrefix of the applications that will read the data")
 	fromUser := fs.String("from-user", "", "USER[:PASSWORD] for a source with v2 auth; without the password, $"+passwordEnv+" holds it")
 	hidden := fs.String("hidden", "", "hidden (\"_\"-prefixed) keys or directories to copy too, comma-separated")
+	fs.BoolVar(&o.noAuth, "no-auth", false, "leave users and roles out")
+	if o.cmd != "verify" {
+		fs.StringVar(&o.passwords, "passwords", "", "file of \"user:password\" lines for the users copied; the others get no password")
+	}
 	switch o.cmd {
 	case "copy":
 		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
@@ -137,6 +157,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 			return nil, fmt.Errorf("%w: --hidden %q: a key starts with /", errUsage, h)
 		}
 		o.hidden = append(o.hidden, h)
+	}
+	if o.passwordOf, err = readPasswords(o.passwords); err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if o.timeout < 0 || (o.timeout == 0 && o.cmd != "follow") || o.tolerance < 0 {
 		return nil, fmt.Errorf("%w: --timeout must be positive and --ttl-tolerance not negative", errUsage)
@@ -238,6 +261,12 @@ func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint
 	}
 	fmt.Fprintf(stdout, "; %d already there, %d overwritten, %d expired before copying, %d target keys not in the source (%d deleted); %s\n",
 		st.present, st.overwritten, st.expired, len(st.foreign), st.pruned, time.Since(start).Round(time.Millisecond))
+	// follow's repairs leave users and roles to the first copy.
+	if !o.noAuth && !prune {
+		if err := copyAuth(ctx, o, c.g, stdout); err != nil {
+			return 0, err
+		}
+	}
 	return t.index, nil
 }
 
@@ -283,12 +312,20 @@ func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
 		return explain("target", o.to, err)
 	}
 	diffs := diffTrees(src, dst, o.tolerance, time.Now())
-	if len(diffs) > 0 {
-		for _, d := range diffs {
-			fmt.Fprintln(stdout, d)
-		}
-		return fmt.Errorf("%d differences between the v2 tree of %v and the v3 tree of %v prefix %q", len(diffs), o.from, o.to, o.prefix)
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
 	}
-	fmt.Fprintf(stdout, "verify: the %d nodes of %v (v2 index %d) are identical on %v prefix %q\n", len(src.entries), o.from, src.index, o.to, o.prefix)
+	if len(diffs) == 0 {
+		fmt.Fprintf(stdout, "verify: the %d nodes of %v (v2 index %d) are identical on %v prefix %q\n", len(src.entries), o.from, src.index, o.to, o.prefix)
+	}
+	authDiffs := 0
+	if !o.noAuth {
+		if authDiffs, err = verifyAuth(ctx, o, &gateway{endpoints: o.to, hc: httpClient()}, stdout); err != nil {
+			return err
+		}
+	}
+	if len(diffs)+authDiffs > 0 {
+		return fmt.Errorf("%d differences between the v2 tree of %v and the v3 tree of %v prefix %q, %d between their users and roles", len(diffs), o.from, o.to, o.prefix, authDiffs)
+	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,6 +32,10 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestFlagErrors(t *testing.T) {
+	badPasswords := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(badPasswords, []byte("alice:ok\nbob-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -48,6 +54,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--timeout", "0s"}, "--timeout must be positive"},
 		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--from-user", ":pw"}, `--from-user ":pw" has no user name`},
 		{[]string{"follow", "--from", "http://a:1", "--to", "http://b:1", "--after-index", "x"}, `invalid value "x" for flag -after-index`},
+		{[]string{"verify", "--from", "http://a:1", "--to", "http://b:1", "--passwords", "f"}, "flag provided but not defined: -passwords"},
+		{[]string{"copy", "--from", "http://a:1", "--to", "http://b:1", "--passwords", "/nonexistent/pw"}, "--passwords: open /nonexistent/pw"},
+		{[]string{"follow", "--from", "http://a:1", "--to", "http://b:1", "--passwords", badPasswords}, "line 2: not USER:PASSWORD"},
 	} {
 		code, out, errOut := runCmd(t, tc.args...)
 		if code != 2 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "usage:") || out != "" {
