@@ -318,7 +318,7 @@ func (m *Member) v3MemberList(w http.ResponseWriter, r *http.Request) {
 }
 
 type memberURLsRequest struct {
-	ID        jint     `json:"ID"`
+	ID        juint    `json:"ID"`
 	PeerURLs  []string `json:"peerURLs"`
 	IsLearner bool     `json:"isLearner"`
 }

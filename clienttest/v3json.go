@@ -38,6 +38,25 @@ func (j *jint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// juint is a uint64 of a request (member IDs), read like jint.
+type juint uint64
+
+func (j *juint) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("proto: invalid value for uint64 field: %s", b)
+	}
+	*j = juint(v)
+	return nil
+}
+
 // jbytes is a bytes field of a request: base64, standard or URL-safe,
 // padded or not, as protojson accepts it.
 type jbytes []byte
