@@ -446,3 +446,101 @@ func TestV3_v2AuthApart(t *testing.T) {
 	v3put(t, e, "a", "1")
 	assert.Contains(t, v3ok(t, e, "kv/range", `{"key":"YQ=="}`), `"count":"1"`)
 }
+
+// Answers captured from etcd 3.6.16 for the same requests.
+func TestV3_rangesAndNestedTxn(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	e := srv.Endpoints()[0]
+	hdr := func(rev int) string { return fmt.Sprintf(`{"header":{"revision":"%d","raft_term":"2"}`, rev) }
+	v3put(t, e, "p/a", "1") // 2
+	v3put(t, e, "p/b", "2") // 3
+	v3put(t, e, "p/c", "3") // 4
+	v3put(t, e, "q", "3")   // 5
+	p, p0 := b64("p/"), b64("p0")
+
+	assert.Equal(t, hdr(5)+`,"kvs":[{"key":"cC9j","create_revision":"4","mod_revision":"4","version":"1","value":"Mw=="},{"key":"cC9i","create_revision":"3","mod_revision":"3","version":"1","value":"Mg=="}],"more":true,"count":"3"}`,
+		v3ok(t, e, "kv/range", `{"key":"`+p+`","range_end":"`+p0+`","sort_target":"CREATE","sort_order":"DESCEND","limit":2}`))
+	assert.Equal(t, hdr(5)+`,"count":"3"}`, v3ok(t, e, "kv/range", `{"key":"`+p+`","range_end":"`+p0+`","count_only":true,"limit":"1"}`))
+	assert.Equal(t, hdr(5)+"}", v3ok(t, e, "kv/range", `{"key":"eg==","range_end":"YQ=="}`), "an end before the key is an empty range")
+	assert.Equal(t, hdr(6)+`,"deleted":"2","prev_kvs":[{"key":"cC9h","create_revision":"2","mod_revision":"2","version":"1","value":"MQ=="},{"key":"cC9i","create_revision":"3","mod_revision":"3","version":"1","value":"Mg=="}]}`,
+		v3ok(t, e, "kv/deleterange", `{"key":"`+p+`","range_end":"cC9j","prev_kv":true}`))
+
+	assert.Equal(t, hdr(7)+`,"succeeded":true,"responses":[{"response_txn":{"header":{},"succeeded":true,"responses":[{"response_put":{"header":{"revision":"7"}}}]}},{"response_put":{"header":{"revision":"7"}}}]}`,
+		v3ok(t, e, "kv/txn", `{"compare":[{"key":"cQ==","target":"VALUE","result":"EQUAL","value":"Mw=="}],"success":[{"request_txn":{"compare":[{"key":"bm9wZQ==","target":"VERSION","result":"EQUAL","version":"0"}],"success":[{"request_put":{"key":"bjE=","value":"eA=="}}]}},{"request_put":{"key":"bjI=","value":"eQ==","prev_kv":true}}]}`))
+	for _, body := range []string{
+		`{"success":[{"request_put":{"key":"cQ==","value":"NA=="}},{"request_delete_range":{"key":"cQ=="}}]}`,
+		`{"success":[{"request_put":{"key":"cQ==","value":"NA=="}},{"request_txn":{"success":[{"request_put":{"key":"cQ==","value":"NA=="}}]}}]}`,
+	} {
+		st, b := v3post(t, e, "kv/txn", body)
+		assert.Equal(t, 400, st)
+		assert.Equal(t, `{"code":3,"message":"etcdserver: duplicate key given in txn request"}`, b)
+	}
+	assert.Equal(t, hdr(8)+`,"succeeded":true,"responses":[{"response_delete_range":{"header":{"revision":"8"},"deleted":"1"}},{"response_range":{"header":{"revision":"8"}}},{"response_delete_range":{"header":{"revision":"8"},"deleted":"1","prev_kvs":[{"key":"bjE=","create_revision":"7","mod_revision":"7","version":"1","value":"eA=="}]}}]}`,
+		v3ok(t, e, "kv/txn", `{"success":[{"request_delete_range":{"key":"cQ=="}},{"request_range":{"key":"cQ=="}},{"request_delete_range":{"key":"bjE=","prev_kv":true}}]}`),
+		"a range after a delete in the same txn sees it")
+	// A refused lease in the branch not taken does not matter.
+	assert.Equal(t, hdr(8)+"}", v3ok(t, e, "kv/txn", `{"compare":[{"key":"eDE=","target":"VALUE","result":"EQUAL","value":"MQ=="}],"success":[{"request_put":{"key":"eDE=","value":"MQ==","lease":"99"}}]}`))
+
+	st, b := v3post(t, e, "lease/grant", `{"TTL":"9000000001"}`)
+	assert.Equal(t, 400, st)
+	assert.Equal(t, `{"code":11,"message":"etcdserver: too large lease TTL"}`, b)
+	v3ok(t, e, "lease/grant", `{"TTL":"5","ID":"77"}`)
+	v3ok(t, e, "kv/put", `{"key":"bGs=","value":"MQ==","lease":"77"}`) // 9
+	v3ok(t, e, "kv/put", `{"key":"bGs=","value":"Mg=="}`)              // 10: off the lease
+	assert.NotContains(t, v3ok(t, e, "lease/timetolive", `{"ID":"77","keys":true}`), "keys")
+	v3ok(t, e, "kv/put", `{"key":"bGs=","value":"Mg==","lease":"77"}`) // 11
+	st, b = v3post(t, e, "kv/put", `{"key":"bGs=","value":"Mw==","ignore_value":true}`)
+	assert.Equal(t, 400, st)
+	assert.Equal(t, `{"code":3,"message":"etcdserver: value is provided"}`, b)
+	v3ok(t, e, "kv/put", `{"key":"bGs=","ignore_value":true,"ignore_lease":true}`) // 12
+	assert.Equal(t, hdr(12)+`,"kvs":[{"key":"bGs=","create_revision":"9","mod_revision":"12","version":"4","value":"Mg==","lease":"77"}],"count":"1"}`,
+		v3ok(t, e, "kv/range", `{"key":"bGs="}`))
+
+	// The keep-alive stream answers each message in turn.
+	assert.Equal(t, `{"result":{"header":{"revision":"12","raft_term":"2"},"ID":"77","TTL":"5"}}`+"\n"+`{"result":{"header":{"revision":"12","raft_term":"2"},"ID":"78"}}`+"\n",
+		v3ok(t, e, "lease/keepalive", `{"ID":"77"}`+"\n"+`{"ID":"78"}`))
+}
+
+// Members share the key space; each names itself in the header.
+func TestV3_multiMember(t *testing.T) {
+	srv := clienttest.NewServer(t, clienttest.WithMembers(3))
+	v3put(t, srv.Member(0).URL(), "k", "v")
+	resp, err := rawHTTP.Post(srv.Member(2).URL()+"/v3/kv/range", "application/json", strings.NewReader(`{"key":"aw=="}`))
+	require.NoError(t, err)
+	var rr struct {
+		Header struct {
+			ClusterID string `json:"cluster_id"`
+			MemberID  string `json:"member_id"`
+		} `json:"header"`
+		Count string `json:"count"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&rr))
+	resp.Body.Close()
+	assert.Equal(t, "1", rr.Count)
+	assert.Equal(t, hexToDec(t, srv.Member(2).ID()), rr.Header.MemberID)
+	assert.Equal(t, hexToDec(t, srv.ClusterID()), rr.Header.ClusterID)
+
+	// A watch on one member sees writes through another.
+	ws := openWatch(t, srv.Member(1).URL(), `{"create_request":{"key":"aw=="}}`)
+	ws.next(t)
+	v3put(t, srv.Member(2).URL(), "k", "w")
+	assert.Contains(t, ws.next(t), `"value":"`+b64("w")+`"`)
+
+	// A frozen member holds v3 calls until it thaws.
+	m := srv.Member(0)
+	m.Freeze()
+	got := make(chan string, 1)
+	go func() {
+		resp, err := rawHTTP.Post(m.URL()+"/v3/kv/range", "application/json", strings.NewReader(`{"key":"aw=="}`))
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	require.NoError(t, clienttest.WaitHeld(ctxFor(t, 10*time.Second), m, 1))
+	m.Thaw()
+	assert.Contains(t, <-got, `"count":"1"`)
+}
