@@ -106,7 +106,9 @@ MaxResponseBytes behave as described here. What maps how:
     compareAndDelete, expire); a compacted start revision gives the v2
     error 401, so NewResilientWatcher resyncs as on v2. The watcher also
     has Close() error (assert interface{ Close() error }) to end its
-    stream.
+    stream. A dropped watcher's stream is closed when the garbage
+    collector finds it, so a test that checks for leaked goroutines
+    (goleak) must Close its APIv3 watchers.
   - MembersAPI, Sync and AutoSync use the v3 member list; Leader comes
     from the maintenance status; GetVersion keeps using /version.
   - AuthAPI, AuthUserAPI and AuthRoleAPI map onto etcd's v3 auth; see
