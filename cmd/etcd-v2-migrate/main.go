@@ -263,7 +263,7 @@ func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint
 		st.present, st.overwritten, st.expired, len(st.foreign), st.pruned, time.Since(start).Round(time.Millisecond))
 	// follow's repairs leave users and roles to the first copy.
 	if !o.noAuth && !prune {
-		if err := copyAuth(ctx, o, c.g, stdout); err != nil {
+		if err := copyAuth(ctx, o, stdout); err != nil {
 			return 0, err
 		}
 	}
@@ -320,7 +320,7 @@ func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
 	}
 	authDiffs := 0
 	if !o.noAuth {
-		if authDiffs, err = verifyAuth(ctx, o, &gateway{endpoints: o.to, hc: httpClient()}, stdout); err != nil {
+		if authDiffs, err = verifyAuth(ctx, o, stdout); err != nil {
 			return err
 		}
 	}
