@@ -16,16 +16,20 @@
 // Running it twice writes nothing the second time.
 //
 // copy then copies the v2 users and roles into v3 auth (unless
-// --no-auth): each role with its permissions mapped onto the v3 keys of
-// the layout (auth.go says how), each user with its roles. v2 does not
-// give passwords out, so a user gets the password --passwords names
-// (lines "user:password") or none, which the output says. v3 needs a root
+// --no-auth), through the library's auth APIs on an APIv3 client: each
+// role with its v2 permission paths (GrantRoleKV, which maps them onto
+// the v3 keys of the layout as the package docs' "Auth on APIv3" says),
+// each user with its roles. v2 does not give passwords out, so a user
+// gets the password --passwords names (lines "user:password") or none
+// (client.AddUserWithoutPassword), which the output says. v3 needs a root
 // user with the root role before auth can be enabled; copy creates it.
 // v2's guest role has no v3 counterpart and is left out, with a note.
 // copy never enables auth on the target.
 //
 // verify reads both trees, the target's through the client's APIv3, and
-// the users and roles of both, and exits 1 with the list of differences.
+// the users and roles of both (the target's as the library's APIv3
+// GetUser and GetRole report them), and exits 1 with the list of
+// differences.
 //
 // follow copies, then applies every v2 change after the copy's index (or
 // after --after-index, skipping the copy) until interrupted, printing each
