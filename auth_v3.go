@@ -91,8 +91,14 @@ func (x v3AuthAPI) Disable(ctx context.Context) error {
 type v3AuthUserAPI struct{ a *v3Auth }
 
 type v3UserReq struct {
-	Name     string `json:"name"`
-	Password string `json:"password,omitempty"`
+	Name     string         `json:"name"`
+	Password string         `json:"password,omitempty"`
+	Options  *v3UserOptions `json:"options,omitempty"`
+}
+
+// v3UserOptions is etcd's UserAddOptions.
+type v3UserOptions struct {
+	NoPassword bool `json:"no_password"`
 }
 
 type v3UserRoleReq struct {
@@ -105,12 +111,18 @@ type v3UserRoleReq struct {
 // (unless it exists) and grants it, since v2's root always has it and
 // v3 requires it before Enable.
 func (x v3AuthUserAPI) AddUser(ctx context.Context, username, password string) error {
+	return x.addUser(ctx, v3UserReq{Name: username, Password: password})
+}
+
+// addUser sends req (AddUser, AddUserWithoutPassword).
+func (x v3AuthUserAPI) addUser(ctx context.Context, req v3UserReq) error {
+	username := req.Name
 	if err := checkAuthName("user", username); err != nil {
 		return err
 	}
 	// Repeating an add on another member could report "already exists"
 	// for the first attempt's own success.
-	err := x.a.kv.auth(ctx, "user/add", kindNonIdempotent, v3UserReq{Name: username, Password: password}, &v3Empty{})
+	err := x.a.kv.auth(ctx, "user/add", kindNonIdempotent, req, &v3Empty{})
 	if err != nil {
 		return authRefusal(err, username, "")
 	}

@@ -1,178 +1,239 @@
 package main
 
-// This file maps v2 role permissions onto v3 permissions in the layout of
-// docs/v3-layout.md. It is a pure function of its input so that it can be
-// replaced by the library's own mapping once the library has one.
+// This file says which users and roles the target should hold for the
+// source's, in the v2 shape the library's APIv3 auth reports them
+// (GetUser, GetRole), and how the target's differ. The mapping of
+// permission paths onto v3 key ranges is the library's alone ("Auth on
+// APIv3" in the package docs): copy grants the v2 paths through
+// AuthRoleAPI and reads them back the same way.
 
 import (
 	"fmt"
-	"path"
-	"strings"
+	"sort"
+
+	"github.com/seed26e043ee/client"
 )
 
-// permType is a v3 permission type as bits, so that two grants of the
-// same range merge with |.
-type permType int
-
+// v2's built-in roles: root may do everything (v3's root role too),
+// guest is what requests without credentials get, which v3 does not have.
 const (
-	permRead      permType = 1
-	permWrite     permType = 2
-	permReadWrite          = permRead | permWrite
+	rootName  = "root"
+	guestRole = "guest"
 )
 
-// String is the name the v3 gateway uses.
-func (p permType) String() string {
-	switch p {
-	case permRead:
-		return "READ"
-	case permWrite:
-		return "WRITE"
-	case permReadWrite:
-		return "READWRITE"
-	}
-	return fmt.Sprintf("permType(%d)", int(p))
+// rolePerms is a role's permission paths, each list sorted, each path
+// once, in the form GetRole reports on APIv3.
+type rolePerms struct{ read, write []string }
+
+// authState is users and roles: each user's roles, sorted, and each
+// role's permissions.
+type authState struct {
+	users map[string][]string
+	roles map[string]rolePerms
 }
 
-// v3Perm is one v3 permission: the key alone when end is "", else the
-// range [key, end).
-type v3Perm struct {
-	key, end string
-	typ      permType
-}
-
-func (p v3Perm) String() string {
-	if p.end == "" {
-		return fmt.Sprintf("%s %q", p.typ, p.key)
-	}
-	return fmt.Sprintf("%s [%q, %q)", p.typ, p.key, p.end)
-}
-
-// mapPermissions turns a v2 role's read and write patterns into the v3
-// permissions of the same keys under prefix p:
-//
-//   - "/foo/*": the range of every key starting with P+"/foo/", which is
-//     the directory's marker and everything below it;
-//   - any other pattern ending in "*", such as "/foo*": the range of keys
-//     starting with P+"/foo" (the node /foo, its subtree, and its siblings
-//     /foobar...), as v2 matched it;
-//   - "/foo": the one node, as a key (P+"/foo") and as a directory (its
-//     marker P+"/foo/"); "/*" or "*" is the whole tree.
-//
-// Reads and writes through the library's APIv3 also touch keys outside
-// those: every write reads each ancestor directory as a key and as a
-// marker (the root's marker included) and compares them in its
-// transaction, and it records itself in its parent's marker. So each
-// pattern also gets READ on those ancestor keys and markers, and a
-// writable pattern WRITE on the marker of the directory its node is in
-// (for "/foo/*" that marker is inside the range already). Grants of the
-// same key or range merge into one.
-func mapPermissions(p string, read, write []string) ([]v3Perm, error) {
-	merged := map[[2]string]permType{}
-	add := func(key, end string, t permType) { merged[[2]string{key, end}] |= t }
-	for _, g := range []struct {
-		patterns []string
-		t        permType
-	}{{read, permRead}, {write, permWrite}} {
-		for _, pat := range g.patterns {
-			if err := mapPattern(p, pat, g.t, add); err != nil {
-				return nil, err
-			}
+// normalPaths returns paths as the library's APIv3 GetRole reports them
+// once granted, sorted and without repeats, or the error a grant of the
+// first one v3 cannot express would give.
+func normalPaths(paths []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		n, err := client.V3PermissionPath(p)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
 		}
 	}
-	out := make([]v3Perm, 0, len(merged))
-	for k, t := range merged {
-		if covered(merged, k[0], k[1], t) {
-			continue
-		}
-		out = append(out, v3Perm{key: k[0], end: k[1], typ: t})
-	}
-	sortPerms(out)
+	sort.Strings(out)
 	return out, nil
 }
 
-// covered tells whether the single key (end "") is inside a range of
-// merged that grants at least t, so granting it alone adds nothing.
-func covered(merged map[[2]string]permType, key, end string, t permType) bool {
-	if end != "" {
-		return false
-	}
-	for r, rt := range merged {
-		if r[1] != "" && r[0] <= key && key < r[1] && rt&t == t {
-			return true
+// wantAuth is the v3 users and roles that stand for the v2 ones, and
+// notes on what could not be carried over. The v3 root user with the
+// root role is always wanted: v3 auth cannot be enabled without it.
+// Every permission path is checked here, so that one v3 cannot express
+// stops the command before it writes anything.
+func wantAuth(a *v2Auth) (*authState, []string, error) {
+	w := &authState{users: map[string][]string{}, roles: map[string]rolePerms{}}
+	var notes []string
+	for name, perms := range a.roles {
+		switch name {
+		case guestRole:
+			notes = append(notes, fmt.Sprintf("v2 role %s not copied: v3 has no access without a user (its permissions: read %q, write %q; grant them to a role of each user that needs them)",
+				name, perms.KV.Read, perms.KV.Write))
+			continue
+		case rootName:
+			// v3's root role may do everything without permissions.
+			w.roles[name] = rolePerms{}
+			continue
 		}
+		read, err := normalPaths(perms.KV.Read)
+		if err != nil {
+			return nil, nil, fmt.Errorf("v2 role %s: %w", name, err)
+		}
+		write, err := normalPaths(perms.KV.Write)
+		if err != nil {
+			return nil, nil, fmt.Errorf("v2 role %s: %w", name, err)
+		}
+		w.roles[name] = rolePerms{read: read, write: write}
 	}
-	return false
-}
-
-func mapPattern(p, pat string, t permType, add func(key, end string, t permType)) error {
-	if pat == "*" {
-		pat = "/*"
-	}
-	if !strings.HasPrefix(pat, "/") {
-		return fmt.Errorf("permission %q: a v2 key pattern starts with / (or is *)", pat)
-	}
-	base, glob := strings.CutSuffix(pat, "*")
-	if strings.Contains(base, "*") {
-		return fmt.Errorf("permission %q: only a trailing * can be mapped to a v3 range", pat)
-	}
-	var node string // the v2 node whose ancestors must be readable
-	if glob {
-		add(p+base, string(prefixEnd(p+base)), t)
-		if strings.HasSuffix(base, "/") {
-			// "/foo/*": the directory itself is an ancestor of what is
-			// granted; its marker is in the range, its key is not.
-			node = path.Clean(base)
-			if node != "/" {
-				add(p+node, "", permRead)
-			}
-		} else {
-			node = path.Clean(base)
-			if t&permWrite != 0 {
-				add(markerOf(p, path.Dir(node)), "", permWrite)
+	w.roles[rootName] = rolePerms{}
+	for name, roles := range a.users {
+		var keep []string
+		for _, r := range roles {
+			if r != guestRole {
+				keep = append(keep, r)
 			}
 		}
-	} else {
-		node = path.Clean(pat)
-		add(markerOf(p, node), "", t)
-		if node != "/" {
-			add(p+node, "", t)
-			if t&permWrite != 0 {
-				add(markerOf(p, path.Dir(node)), "", permWrite)
+		w.users[name] = keep
+	}
+	if _, ok := w.users[rootName]; !ok {
+		notes = append(notes, "the source has no root user; creating root, which v3 needs to enable auth")
+	}
+	w.users[rootName] = appendMissing(w.users[rootName], rootName)
+	for name, roles := range w.users {
+		for _, r := range roles {
+			if _, ok := w.roles[r]; !ok {
+				return nil, nil, fmt.Errorf("v2 user %s has role %s, which the source does not list", name, r)
+			}
+		}
+		roles = append([]string{}, roles...)
+		sort.Strings(roles)
+		w.users[name] = roles
+	}
+	sort.Strings(notes)
+	return w, notes, nil
+}
+
+func appendMissing(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// authDiffKind says how the target's users and roles differ from the ones
+// wanted.
+type authDiffKind int
+
+const (
+	missingRole authDiffKind = iota
+	missingPerm              // path with typ absent from the role
+	extraPerm
+	extraRole
+	missingUser
+	missingGrant // user lacks role
+	extraGrant
+	extraUser
+)
+
+// authDiff is one difference; copy repairs the missing ones and leaves
+// the extras alone.
+type authDiff struct {
+	kind       authDiffKind
+	role, user string
+	path, typ  string // for the permissions: the path and "read" or "write"
+}
+
+func (d authDiff) String() string {
+	switch d.kind {
+	case missingRole:
+		return fmt.Sprintf("missing on the target: role %s", d.role)
+	case missingPerm:
+		return fmt.Sprintf("role %s: missing %s permission on %s", d.role, d.typ, d.path)
+	case extraPerm:
+		return fmt.Sprintf("role %s: only on the target: %s permission on %s", d.role, d.typ, d.path)
+	case extraRole:
+		return fmt.Sprintf("only on the target: role %s", d.role)
+	case missingUser:
+		return fmt.Sprintf("missing on the target: user %s", d.user)
+	case missingGrant:
+		return fmt.Sprintf("user %s: missing role %s", d.user, d.role)
+	case extraGrant:
+		return fmt.Sprintf("user %s: only on the target: role %s", d.user, d.role)
+	}
+	return fmt.Sprintf("only on the target: user %s", d.user)
+}
+
+// compareAuth lists how have differs from want: roles first (in name
+// order, each with its permissions, reads before writes), then users.
+func compareAuth(want, have *authState) []authDiff {
+	var out []authDiff
+	for _, r := range sortedKeys(want.roles) {
+		w := want.roles[r]
+		h, ok := have.roles[r]
+		if !ok {
+			out = append(out, authDiff{kind: missingRole, role: r})
+		}
+		if r == rootName {
+			// v3's root role may do everything whatever its permissions;
+			// the library shows it with read and write on "/*".
+			continue
+		}
+		for _, typ := range []string{"read", "write"} {
+			wl, hl := w.read, h.read
+			if typ == "write" {
+				wl, hl = w.write, h.write
+			}
+			for _, p := range minus(wl, hl) {
+				out = append(out, authDiff{kind: missingPerm, role: r, path: p, typ: typ})
+			}
+			for _, p := range minus(hl, wl) {
+				out = append(out, authDiff{kind: extraPerm, role: r, path: p, typ: typ})
 			}
 		}
 	}
-	for _, a := range ancestors(node) {
-		add(markerOf(p, a), "", permRead)
-		if a != "/" {
-			add(p+a, "", permRead)
+	for _, r := range sortedKeys(have.roles) {
+		if _, ok := want.roles[r]; !ok {
+			out = append(out, authDiff{kind: extraRole, role: r})
 		}
 	}
-	return nil
-}
-
-// markerOf is the v3 key of directory d's marker.
-func markerOf(p, d string) string {
-	if d == "/" {
-		return p + "/"
+	for _, u := range sortedKeys(want.users) {
+		hr, ok := have.users[u]
+		if !ok {
+			out = append(out, authDiff{kind: missingUser, user: u})
+		}
+		for _, r := range minus(want.users[u], hr) {
+			out = append(out, authDiff{kind: missingGrant, user: u, role: r})
+		}
+		for _, r := range minus(hr, want.users[u]) {
+			out = append(out, authDiff{kind: extraGrant, user: u, role: r})
+		}
 	}
-	return p + d + "/"
+	for _, u := range sortedKeys(have.users) {
+		if _, ok := want.users[u]; !ok {
+			out = append(out, authDiff{kind: extraUser, user: u})
+		}
+	}
+	return out
 }
 
-// ancestors are the directories above the cleaned v2 key k, the root
-// first; none for the root itself.
-func ancestors(k string) []string {
-	if k == "/" {
-		return nil
+// minus returns the entries of a that b lacks, in a's order.
+func minus(a, b []string) []string {
+	in := map[string]bool{}
+	for _, s := range b {
+		in[s] = true
 	}
 	var out []string
-	for d := path.Dir(k); ; d = path.Dir(d) {
-		out = append(out, d)
-		if d == "/" {
-			break
+	for _, s := range a {
+		if !in[s] {
+			out = append(out, s)
 		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
+	sort.Strings(out)
 	return out
 }

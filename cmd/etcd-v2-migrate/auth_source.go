@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/seed26e043ee/client"
@@ -48,74 +47,6 @@ func readV2Auth(ctx context.Context, src client.Client) (*v2Auth, error) {
 		a.roles[n] = r.Permissions
 	}
 	return a, nil
-}
-
-// v2's built-in roles: root may do everything (v3's root role too),
-// guest is what requests without credentials get, which v3 does not have.
-const (
-	rootName  = "root"
-	guestRole = "guest"
-)
-
-// wantAuth is the v3 users and roles that stand for the v2 ones under
-// prefix p, and notes on what could not be carried over. The v3 root user
-// with the root role is always wanted: v3 auth cannot be enabled without
-// it.
-func wantAuth(a *v2Auth, p string) (*authState, []string, error) {
-	w := &authState{users: map[string][]string{}, roles: map[string][]v3Perm{}}
-	var notes []string
-	for name, perms := range a.roles {
-		switch name {
-		case guestRole:
-			notes = append(notes, fmt.Sprintf("v2 role %s not copied: v3 has no access without a user (its permissions: read %q, write %q; grant them to a role of each user that needs them)",
-				name, perms.KV.Read, perms.KV.Write))
-			continue
-		case rootName:
-			// v3's root role may do everything without permissions.
-			w.roles[name] = []v3Perm{}
-			continue
-		}
-		ps, err := mapPermissions(p, perms.KV.Read, perms.KV.Write)
-		if err != nil {
-			return nil, nil, fmt.Errorf("v2 role %s: %w", name, err)
-		}
-		w.roles[name] = ps
-	}
-	w.roles[rootName] = []v3Perm{}
-	for name, roles := range a.users {
-		var keep []string
-		for _, r := range roles {
-			if r != guestRole {
-				keep = append(keep, r)
-			}
-		}
-		w.users[name] = keep
-	}
-	if _, ok := w.users[rootName]; !ok {
-		notes = append(notes, "the source has no root user; creating root, which v3 needs to enable auth")
-	}
-	w.users[rootName] = appendMissing(w.users[rootName], rootName)
-	for name, roles := range w.users {
-		for _, r := range roles {
-			if _, ok := w.roles[r]; !ok {
-				return nil, nil, fmt.Errorf("v2 user %s has role %s, which the source does not list", name, r)
-			}
-		}
-		roles = append([]string{}, roles...)
-		sort.Strings(roles)
-		w.users[name] = roles
-	}
-	sort.Strings(notes)
-	return w, notes, nil
-}
-
-func appendMissing(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // readPasswords reads --passwords: one "user:password" a line; blank

@@ -1,140 +1,86 @@
 package main
 
+// This file copies users and roles onto the target and reads them back,
+// all through the library's auth APIs on an APIv3 client: AddRole and
+// GrantRoleKV map each v2 permission path onto v3 key ranges (with the
+// extra reads KeysAPI needs), AddUser and GrantUser the users, and
+// GetRole and GetUser report them back in v2's shape.
+
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
+	"strings"
+
+	"github.com/seed26e043ee/client"
 )
 
-// authDiffKind says how the target's users and roles differ from the ones
-// wanted.
-type authDiffKind int
-
-const (
-	missingRole authDiffKind = iota
-	missingPerm              // perm absent from the role
-	wrongPerm                // same key or range, other type (have)
-	extraPerm
-	extraRole
-	missingUser
-	missingGrant // user lacks role
-	extraGrant
-	extraUser
-)
-
-// authDiff is one difference; copy repairs those up to extraRole and
-// missingUser..missingGrant, and leaves the extras alone.
-type authDiff struct {
-	kind       authDiffKind
-	role, user string
-	perm       v3Perm
-	have       permType
+// authTarget is the target's v3 auth, through the library.
+type authTarget struct {
+	users client.AuthUserAPI
+	roles client.AuthRoleAPI
+	// addNoPassword creates a user without a password
+	// (client.AddUserWithoutPassword on the real target).
+	addNoPassword func(ctx context.Context, name string) error
 }
 
-func (d authDiff) String() string {
-	switch d.kind {
-	case missingRole:
-		return fmt.Sprintf("missing on the target: role %s", d.role)
-	case missingPerm:
-		return fmt.Sprintf("role %s: missing permission %s", d.role, d.perm)
-	case wrongPerm:
-		return fmt.Sprintf("role %s: permission %s is %s on the target", d.role, d.perm, d.have)
-	case extraPerm:
-		return fmt.Sprintf("role %s: only on the target: permission %s", d.role, d.perm)
-	case extraRole:
-		return fmt.Sprintf("only on the target: role %s", d.role)
-	case missingUser:
-		return fmt.Sprintf("missing on the target: user %s", d.user)
-	case missingGrant:
-		return fmt.Sprintf("user %s: missing role %s", d.user, d.role)
-	case extraGrant:
-		return fmt.Sprintf("user %s: only on the target: role %s", d.user, d.role)
+func newAuthTarget(o *options) (*authTarget, error) {
+	c, err := newTarget(o.to, o.prefix)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("only on the target: user %s", d.user)
+	t := &authTarget{users: client.NewAuthUserAPI(c), roles: client.NewAuthRoleAPI(c)}
+	t.addNoPassword = func(ctx context.Context, name string) error {
+		return client.AddUserWithoutPassword(ctx, t.users, name)
+	}
+	return t, nil
 }
 
-// compareAuth lists how have differs from want, roles first (in name
-// order), then users.
-func compareAuth(want, have *authState) []authDiff {
-	var out []authDiff
-	for _, r := range sortedKeys(want.roles) {
-		hp, ok := have.roles[r]
-		if !ok {
-			out = append(out, authDiff{kind: missingRole, role: r})
-			for _, p := range want.roles[r] {
-				out = append(out, authDiff{kind: missingPerm, role: r, perm: p})
-			}
-			continue
-		}
-		if r == rootName {
-			// v3's root role may do everything whatever its permissions
-			// (etcd 3.6 also gives it the whole key space explicitly).
-			continue
-		}
-		hm := map[[2]string]permType{}
-		for _, p := range hp {
-			hm[[2]string{p.key, p.end}] = p.typ
-		}
-		wm := map[[2]string]bool{}
-		for _, p := range want.roles[r] {
-			k := [2]string{p.key, p.end}
-			wm[k] = true
-			switch t, ok := hm[k]; {
-			case !ok:
-				out = append(out, authDiff{kind: missingPerm, role: r, perm: p})
-			case t != p.typ:
-				out = append(out, authDiff{kind: wrongPerm, role: r, perm: p, have: t})
-			}
-		}
-		for _, p := range hp {
-			if !wm[[2]string{p.key, p.end}] {
-				out = append(out, authDiff{kind: extraPerm, role: r, perm: p})
-			}
-		}
+// read returns every user and role of the target as the library reports
+// them.
+func (t *authTarget) read(ctx context.Context) (*authState, error) {
+	st := &authState{users: map[string][]string{}, roles: map[string]rolePerms{}}
+	names, err := t.users.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing users: %w", err)
 	}
-	for _, r := range sortedKeys(have.roles) {
-		if _, ok := want.roles[r]; !ok {
-			out = append(out, authDiff{kind: extraRole, role: r})
+	for _, n := range names {
+		u, err := t.users.GetUser(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", n, err)
 		}
+		roles := append([]string{}, u.Roles...)
+		st.users[n] = sortedCopy(roles)
 	}
-	for _, u := range sortedKeys(want.users) {
-		hr, ok := have.users[u]
-		if !ok {
-			out = append(out, authDiff{kind: missingUser, user: u})
-		}
-		hs := map[string]bool{}
-		for _, r := range hr {
-			hs[r] = true
-		}
-		ws := map[string]bool{}
-		for _, r := range want.users[u] {
-			ws[r] = true
-			if !hs[r] {
-				out = append(out, authDiff{kind: missingGrant, user: u, role: r})
-			}
-		}
-		for _, r := range hr {
-			if !ws[r] {
-				out = append(out, authDiff{kind: extraGrant, user: u, role: r})
-			}
-		}
+	names, err = t.roles.ListRoles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing roles: %w", err)
 	}
-	for _, u := range sortedKeys(have.users) {
-		if _, ok := want.users[u]; !ok {
-			out = append(out, authDiff{kind: extraUser, user: u})
+	for _, n := range names {
+		r, err := t.roles.GetRole(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", n, err)
 		}
+		st.roles[n] = rolePerms{read: sortedCopy(r.Permissions.KV.Read), write: sortedCopy(r.Permissions.KV.Write)}
 	}
-	return out
+	return st, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
+func sortedCopy(s []string) []string {
+	out := append([]string{}, s...)
 	sort.Strings(out)
 	return out
+}
+
+// alreadyExists tells whether err is the library's refusal to add a user
+// or role that exists (409): another run got there first, which is what
+// was wanted.
+func alreadyExists(err error) bool {
+	var ae *client.AuthError
+	return errors.As(err, &ae) && ae.Code == http.StatusConflict
 }
 
 // authStats sums up what syncAuth did.
@@ -144,32 +90,52 @@ type authStats struct {
 }
 
 // syncAuth makes the target's users and roles those wanted: it creates
-// missing roles, grants missing or different permissions, creates missing
+// missing roles, grants the missing permission paths, creates missing
 // users (with their password from passwords, or with none) and gives them
 // their roles. What the target has beyond that stays, and is named in the
 // output. It never enables auth. With dryRun it only prints what it would
 // do.
-func syncAuth(ctx context.Context, g *gateway, want, have *authState, passwords map[string]string, dryRun bool, out io.Writer) (*authStats, error) {
+func syncAuth(ctx context.Context, t *authTarget, want, have *authState, passwords map[string]string, dryRun bool, out io.Writer) (*authStats, error) {
 	st := &authStats{}
 	verb := ""
 	if dryRun {
 		verb = "dry run, would "
 	}
-	for _, d := range compareAuth(want, have) {
+	diffs := compareAuth(want, have)
+	// The missing paths of one role are granted together, one call per
+	// permission type, once the role exists; likewise a user's roles.
+	read, write, grants := map[string][]string{}, map[string][]string{}, map[string][]string{}
+	for _, d := range diffs {
+		switch d.kind {
+		case missingPerm:
+			if d.typ == "read" {
+				read[d.role] = append(read[d.role], d.path)
+			} else {
+				write[d.role] = append(write[d.role], d.path)
+			}
+		case missingGrant:
+			grants[d.user] = append(grants[d.user], d.role)
+		}
+	}
+	createdRoot, done := false, map[string]bool{}
+	for _, d := range diffs {
 		var err error
 		switch d.kind {
 		case missingRole:
 			fmt.Fprintf(out, "auth: %screate role %s\n", verb, d.role)
 			st.roles++
 			if !dryRun {
-				err = g.addRole(ctx, d.role)
+				if err = t.roles.AddRole(ctx, d.role); alreadyExists(err) {
+					err = nil
+				}
 			}
-		case missingPerm, wrongPerm:
-			fmt.Fprintf(out, "auth: %sgrant role %s %s\n", verb, d.role, d.perm)
-			st.perms++
-			if !dryRun {
-				err = g.grantPerm(ctx, d.role, d.perm)
+		case missingPerm:
+			if done["role "+d.role] {
+				continue // the role's first missing path granted them all
 			}
+			done["role "+d.role] = true
+			err = grantPaths(ctx, t, d.role, read[d.role], write[d.role], dryRun, verb, out)
+			st.perms += len(read[d.role]) + len(write[d.role])
 		case missingUser:
 			pw := passwords[d.user]
 			if pw == "" {
@@ -180,13 +146,30 @@ func syncAuth(ctx context.Context, g *gateway, want, have *authState, passwords 
 			}
 			st.users++
 			if !dryRun {
-				err = g.addUser(ctx, d.user, pw)
+				if pw == "" {
+					err = t.addNoPassword(ctx, d.user)
+				} else {
+					err = t.users.AddUser(ctx, d.user, pw)
+				}
+				if alreadyExists(err) {
+					err = nil
+				}
 			}
+			// The library's AddUser gives root the role root itself.
+			createdRoot = createdRoot || d.user == rootName
 		case missingGrant:
-			fmt.Fprintf(out, "auth: %sgive user %s role %s\n", verb, d.user, d.role)
-			st.grants++
-			if !dryRun {
-				err = g.grantRole(ctx, d.user, d.role)
+			if done["user "+d.user] {
+				continue
+			}
+			done["user "+d.user] = true
+			roles := grants[d.user]
+			fmt.Fprintf(out, "auth: %sgive user %s role %s\n", verb, d.user, strings.Join(roles, ", "))
+			st.grants += len(roles)
+			if d.user == rootName && createdRoot {
+				roles = minus(roles, []string{rootName})
+			}
+			if !dryRun && len(roles) > 0 {
+				_, err = t.users.GrantUser(ctx, d.user, roles)
 			}
 		default:
 			fmt.Fprintf(out, "auth: left as it is: %s\n", d)
@@ -198,32 +181,61 @@ func syncAuth(ctx context.Context, g *gateway, want, have *authState, passwords 
 	return st, nil
 }
 
-// readAuthBoth reads the source's users and roles and the target's, and
-// maps the former. Notes say what the mapping left out.
-func readAuthBoth(ctx context.Context, o *options, g *gateway) (want, have *authState, notes []string, err error) {
+// grantPaths grants role the paths missing: those missing both read and
+// write in one ReadWritePermission call, the others by type.
+func grantPaths(ctx context.Context, t *authTarget, role string, read, write []string, dryRun bool, verb string, out io.Writer) error {
+	both := minus(read, minus(read, write))
+	for _, g := range []struct {
+		name  string
+		paths []string
+		pt    client.PermissionType
+	}{
+		{"read and write", both, client.ReadWritePermission},
+		{"read", minus(read, both), client.ReadPermission},
+		{"write", minus(write, both), client.WritePermission},
+	} {
+		if len(g.paths) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "auth: %sgrant role %s %s on %s\n", verb, role, g.name, strings.Join(g.paths, ", "))
+		if dryRun {
+			continue
+		}
+		if _, err := t.roles.GrantRoleKV(ctx, role, g.paths, g.pt); err != nil {
+			return fmt.Errorf("role %s: granting %s on %s: %w", role, g.name, strings.Join(g.paths, ", "), err)
+		}
+	}
+	return nil
+}
+
+// readAuthBoth reads the source's users and roles, and the target's
+// through the library's APIv3 auth.
+func readAuthBoth(ctx context.Context, o *options) (want, have *authState, notes []string, t *authTarget, err error) {
 	src, err := newSource(o)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("source: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("source: %w", err)
 	}
 	a, err := readV2Auth(ctx, src)
 	if err != nil {
-		return nil, nil, nil, explainAuth(o.from, err)
+		return nil, nil, nil, nil, explainAuth(o.from, err)
 	}
-	want, notes, err = wantAuth(a, o.prefix)
+	want, notes, err = wantAuth(a)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, fmt.Errorf("source %v: %w", o.from, err)
 	}
-	have, err = g.readAuth(ctx)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("target %v: reading users and roles: %w", o.to, err)
+	if t, err = newAuthTarget(o); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("target: %w", err)
 	}
-	return want, have, notes, nil
+	if have, err = t.read(ctx); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("target %v: reading users and roles: %w", o.to, err)
+	}
+	return want, have, notes, t, nil
 }
 
 // copyAuth copies the users and roles after the keys.
-func copyAuth(ctx context.Context, o *options, g *gateway, stdout io.Writer) error {
+func copyAuth(ctx context.Context, o *options, stdout io.Writer) error {
 	passwords := o.passwordOf
-	want, have, notes, err := readAuthBoth(ctx, o, g)
+	want, have, notes, t, err := readAuthBoth(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -235,7 +247,7 @@ func copyAuth(ctx context.Context, o *options, g *gateway, stdout io.Writer) err
 			fmt.Fprintf(stdout, "auth: --passwords names user %s, which the source does not have; ignored\n", u)
 		}
 	}
-	st, err := syncAuth(ctx, g, want, have, passwords, o.dryRun, stdout)
+	st, err := syncAuth(ctx, t, want, have, passwords, o.dryRun, stdout)
 	if err != nil {
 		return fmt.Errorf("target %v: %w", o.to, err)
 	}
@@ -243,16 +255,17 @@ func copyAuth(ctx context.Context, o *options, g *gateway, stdout io.Writer) err
 	if o.dryRun {
 		verb = "dry run, would create"
 	}
-	fmt.Fprintf(stdout, "auth: %d users and %d roles in the source's mapping; %s %d roles, %d permissions, %d users (%d without a password), %d role grants; "+
+	fmt.Fprintf(stdout, "auth: %d users and %d roles in the source; %s %d roles, %d permissions, %d users (%d without a password), %d role grants; "+
 		"auth is NOT enabled on the target: enable it once the applications log in on v3 (etcdctl auth enable)\n",
 		len(want.users), len(want.roles), verb, st.roles, st.perms, st.users, len(st.noPassword), st.grants)
 	return nil
 }
 
-// verifyAuth prints how the target's users and roles differ from the
-// source's mapped ones and returns how many differences there are.
-func verifyAuth(ctx context.Context, o *options, g *gateway, stdout io.Writer) (int, error) {
-	want, have, _, err := readAuthBoth(ctx, o, g)
+// verifyAuth prints how the target's users and roles, as the library's
+// APIv3 reports them, differ from the source's, and returns how many
+// differences there are.
+func verifyAuth(ctx context.Context, o *options, stdout io.Writer) (int, error) {
+	want, have, _, _, err := readAuthBoth(ctx, o)
 	if err != nil {
 		return 0, err
 	}

@@ -1,62 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/seed26e043ee/client"
 )
-
-func TestMapPermissions(t *testing.T) {
-	r, w, rw := permRead, permWrite, permReadWrite
-	key := func(k string, t permType) v3Perm { return v3Perm{key: k, typ: t} }
-	rng := func(k, e string, t permType) v3Perm { return v3Perm{key: k, end: e, typ: t} }
-	for _, tc := range []struct {
-		name        string
-		prefix      string
-		read, write []string
-		want        []v3Perm
-	}{
-		{name: "read a subtree", read: []string{"/foo/*"},
-			want: []v3Perm{key("/", r), key("/foo", r), rng("/foo/", "/foo0", r)}},
-		{name: "write a subtree: its marker is in the range", write: []string{"/foo/*"},
-			want: []v3Perm{key("/", r), key("/foo", r), rng("/foo/", "/foo0", w)}},
-		{name: "both merge", read: []string{"/a/b/*"}, write: []string{"/a/b/*"},
-			want: []v3Perm{key("/", r), key("/a", r), key("/a/", r), key("/a/b", r), rng("/a/b/", "/a/b0", rw)}},
-		{name: "keys inside a granted range are not granted again", read: []string{"/a/*", "/a/b/c"}, write: []string{"/a/b/*"},
-			want: []v3Perm{key("/", r), key("/a", r), rng("/a/", "/a0", r), rng("/a/b/", "/a/b0", w)}},
-		{name: "one node: key and marker; writes record in the parent's marker", read: []string{"/a/k"}, write: []string{"/a/k"},
-			want: []v3Perm{key("/", r), key("/a", r), key("/a/", rw), key("/a/k", rw), key("/a/k/", rw)}},
-		{name: "read one top node", read: []string{"/k"},
-			want: []v3Perm{key("/", r), key("/k", r), key("/k/", r)}},
-		{name: "glob without a slash covers the siblings too", write: []string{"/app*"},
-			want: []v3Perm{key("/", rw), rng("/app", "/apq", w)}},
-		{name: "everything", read: []string{"*"}, write: []string{"/*"},
-			want: []v3Perm{rng("/", "0", rw)}},
-		{name: "the root node alone", read: []string{"/"},
-			want: []v3Perm{key("/", r)}},
-		{name: "prefix", prefix: "/mig", read: []string{"/x/*", "/y"},
-			want: []v3Perm{key("/mig/", r), key("/mig/x", r), rng("/mig/x/", "/mig/x0", r), key("/mig/y", r), key("/mig/y/", r)}},
-		{name: "unclean patterns are cleaned", read: []string{"/a//b/"},
-			want: []v3Perm{key("/", r), key("/a", r), key("/a/", r), key("/a/b", r), key("/a/b/", r)}},
-		{name: "none", want: []v3Perm{}},
-	} {
-		got, err := mapPermissions(tc.prefix, tc.read, tc.write)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s:\n got  %v\n want %v", tc.name, got, tc.want)
-		}
-	}
-	for _, bad := range []string{"foo", "/a*b*", "/*/x", ""} {
-		if _, err := mapPermissions("", []string{bad}, nil); err == nil {
-			t.Errorf("pattern %q: no error", bad)
-		}
-	}
-}
 
 func TestParsePasswords(t *testing.T) {
 	got, err := parsePasswords("f", strings.NewReader("# comment\n\nalice:s3cret\r\n bob :pass: with colon \n"))
@@ -86,19 +39,20 @@ func TestWantAuth(t *testing.T) {
 	a := &v2Auth{
 		users: map[string][]string{"alice": {"app", "guest"}, "root": {"root"}},
 		roles: map[string]client.Permissions{
-			"app":   {KV: rwPerms([]string{"/app/*"}, nil)},
+			"app":   {KV: rwPerms([]string{"/app/*", "*", "/app/*", "x//y"}, []string{"/app/*"})},
 			"guest": {KV: rwPerms([]string{"/pub/*"}, nil)},
 			"root":  {KV: rwPerms([]string{"/*"}, []string{"/*"})},
 		},
 	}
-	want, notes, err := wantAuth(a, "")
+	want, notes, err := wantAuth(a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(want.users, map[string][]string{"alice": {"app"}, "root": {"root"}}) {
 		t.Errorf("users %v", want.users)
 	}
-	if len(want.roles) != 2 || len(want.roles["root"]) != 0 || len(want.roles["app"]) != 3 {
+	// The paths as the library's GetRole reports them on APIv3.
+	if w := (rolePerms{read: []string{"/*", "/app/*", "/x/y"}, write: []string{"/app/*"}}); len(want.roles) != 2 || !reflect.DeepEqual(want.roles["app"], w) {
 		t.Errorf("roles %v", want.roles)
 	}
 	if len(notes) != 1 || !strings.Contains(notes[0], "role guest not copied") || !strings.Contains(notes[0], "/pub/*") {
@@ -106,17 +60,17 @@ func TestWantAuth(t *testing.T) {
 	}
 	// Without a root user in v2, v3 gets one.
 	delete(a.users, "root")
-	want, notes, err = wantAuth(a, "")
+	want, notes, err = wantAuth(a)
 	if err != nil || !reflect.DeepEqual(want.users["root"], []string{"root"}) || len(notes) != 2 {
 		t.Errorf("without root: %v %q %v", want.users, notes, err)
 	}
 	a.users["bob"] = []string{"nosuch"}
-	if _, _, err := wantAuth(a, ""); err == nil || !strings.Contains(err.Error(), "bob has role nosuch") {
+	if _, _, err := wantAuth(a); err == nil || !strings.Contains(err.Error(), "bob has role nosuch") {
 		t.Errorf("unknown role: %v", err)
 	}
 	a.users["bob"] = nil
-	a.roles["bad"] = client.Permissions{KV: rwPerms([]string{"nope"}, nil)}
-	if _, _, err := wantAuth(a, ""); err == nil || !strings.Contains(err.Error(), "role bad") {
+	a.roles["bad"] = client.Permissions{KV: rwPerms(nil, []string{"/a*b*"})}
+	if _, _, err := wantAuth(a); err == nil || !strings.Contains(err.Error(), "role bad") || !strings.Contains(err.Error(), "/a*b*") {
 		t.Errorf("bad pattern: %v", err)
 	}
 }
@@ -132,32 +86,31 @@ func rwPerms(read, write []string) (p struct {
 }
 
 func TestCompareAuth(t *testing.T) {
-	p1 := v3Perm{key: "/a/", end: "/a0", typ: permRead}
-	p2 := v3Perm{key: "/", typ: permRead}
 	want := &authState{
 		users: map[string][]string{"alice": {"app"}, "root": {"root"}},
-		roles: map[string][]v3Perm{"app": {p2, p1}, "root": {}},
+		roles: map[string]rolePerms{"app": {read: []string{"/a/*", "/b"}, write: []string{"/a/*"}}, "root": {}},
 	}
-	// etcd 3.6 gives the root role the whole key space: not a difference.
+	// The library shows v3's root role with read and write on "/*": not
+	// a difference.
 	same := &authState{
 		users: map[string][]string{"alice": {"app"}, "root": {"root"}},
-		roles: map[string][]v3Perm{"app": {p2, p1}, "root": {{key: "", end: "\x00", typ: permReadWrite}}},
+		roles: map[string]rolePerms{"app": want.roles["app"], "root": {read: []string{"/*"}, write: []string{"/*"}}},
 	}
 	if d := compareAuth(want, same); len(d) != 0 {
 		t.Errorf("equal states differ: %v", d)
 	}
 	have := &authState{
 		users: map[string][]string{"alice": {"other"}, "eve": nil},
-		roles: map[string][]v3Perm{"app": {{key: "/a/", end: "/a0", typ: permReadWrite}, {key: "/x", typ: permRead}}, "other": {}},
+		roles: map[string]rolePerms{"app": {read: []string{"/a/*", "/x"}, write: []string{"/a/*", "/b"}}, "other": {}},
 	}
 	var got []string
 	for _, d := range compareAuth(want, have) {
 		got = append(got, d.String())
 	}
 	wantDiffs := []string{
-		`role app: missing permission READ "/"`,
-		`role app: permission READ ["/a/", "/a0") is READWRITE on the target`,
-		`role app: only on the target: permission READ "/x"`,
+		`role app: missing read permission on /b`,
+		`role app: only on the target: read permission on /x`,
+		`role app: only on the target: write permission on /b`,
 		`missing on the target: role root`,
 		`only on the target: role other`,
 		`user alice: missing role app`,
@@ -168,5 +121,122 @@ func TestCompareAuth(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, wantDiffs) {
 		t.Errorf("diffs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantDiffs, "\n"))
+	}
+}
+
+// fakeAuth is the target's auth as the library's interfaces show it,
+// recording every call that changes something.
+type fakeAuth struct {
+	client.AuthUserAPI // nil: the methods syncAuth does not use panic
+	client.AuthRoleAPI
+	users map[string][]string
+	roles map[string]rolePerms
+	calls []string
+}
+
+func (f *fakeAuth) AddRole(_ context.Context, role string) error {
+	f.calls = append(f.calls, "AddRole "+role)
+	f.roles[role] = rolePerms{}
+	return nil
+}
+
+func (f *fakeAuth) GrantRoleKV(_ context.Context, role string, paths []string, pt client.PermissionType) (*client.Role, error) {
+	f.calls = append(f.calls, fmt.Sprintf("GrantRoleKV %s %v %d", role, paths, pt))
+	r := f.roles[role]
+	if pt != client.WritePermission {
+		r.read = sortedCopy(append(r.read, paths...))
+	}
+	if pt != client.ReadPermission {
+		r.write = sortedCopy(append(r.write, paths...))
+	}
+	f.roles[role] = r
+	return &client.Role{Role: role}, nil
+}
+
+func (f *fakeAuth) addUser(name, how string) error {
+	f.calls = append(f.calls, "AddUser "+name+" "+how)
+	f.users[name] = nil
+	if name == rootName {
+		f.users[name] = []string{rootName}
+		if _, ok := f.roles[rootName]; !ok {
+			f.roles[rootName] = rolePerms{}
+		}
+	}
+	return nil
+}
+
+func (f *fakeAuth) AddUser(_ context.Context, name, password string) error {
+	return f.addUser(name, "with a password")
+}
+
+func (f *fakeAuth) GrantUser(_ context.Context, name string, roles []string) (*client.User, error) {
+	f.calls = append(f.calls, fmt.Sprintf("GrantUser %s %v", name, roles))
+	f.users[name] = sortedCopy(append(f.users[name], roles...))
+	return &client.User{User: name}, nil
+}
+
+func (f *fakeAuth) state() *authState {
+	st := &authState{users: map[string][]string{}, roles: map[string]rolePerms{}}
+	maps.Copy(st.users, f.users)
+	maps.Copy(st.roles, f.roles)
+	return st
+}
+
+func TestSyncAuth(t *testing.T) {
+	want, _, err := wantAuth(&v2Auth{
+		users: map[string][]string{"alice": {"app", "queue"}, "carol": {"app"}},
+		roles: map[string]client.Permissions{
+			"app":   {KV: rwPerms([]string{"/big/*", "/cfg/one"}, []string{"/big/d00/*", "/cfg/one"})},
+			"queue": {KV: rwPerms([]string{"/queue/*"}, []string{"/queue/*"})},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeAuth{users: map[string][]string{}, roles: map[string]rolePerms{}}
+	target := &authTarget{users: f, roles: f, addNoPassword: func(_ context.Context, name string) error { return f.addUser(name, "without a password") }}
+	ctx := context.Background()
+	passwords := map[string]string{"alice": "alicepw", "root": "rootpw"}
+	var out strings.Builder
+	st, err := syncAuth(ctx, target, want, f.state(), passwords, true, &out)
+	if err != nil || len(f.calls) != 0 {
+		t.Fatalf("dry run: %v, calls %q", err, f.calls)
+	}
+	if st.roles != 3 || st.perms != 6 || st.users != 3 || st.grants != 4 || !reflect.DeepEqual(st.noPassword, []string{"carol"}) {
+		t.Errorf("dry run counts %+v", st)
+	}
+	if !strings.Contains(out.String(), "auth: dry run, would grant role app read and write on /cfg/one\n") {
+		t.Errorf("dry run output:\n%s", out.String())
+	}
+	out.Reset()
+	if _, err := syncAuth(ctx, target, want, f.state(), passwords, false, &out); err != nil {
+		t.Fatal(err)
+	}
+	wantCalls := []string{
+		"AddRole app",
+		"GrantRoleKV app [/cfg/one] 2", // both types in one grant
+		"GrantRoleKV app [/big/*] 0",
+		"GrantRoleKV app [/big/d00/*] 1",
+		"AddRole queue",
+		"GrantRoleKV queue [/queue/*] 2",
+		"AddRole root",
+		"AddUser alice with a password",
+		"GrantUser alice [app queue]",
+		"AddUser carol without a password",
+		"GrantUser carol [app]",
+		"AddUser root with a password", // which grants root its role
+	}
+	if !reflect.DeepEqual(f.calls, wantCalls) {
+		t.Errorf("calls:\n%s\nwant\n%s\noutput:\n%s", strings.Join(f.calls, "\n"), strings.Join(wantCalls, "\n"), out.String())
+	}
+	if strings.Contains(out.String(), "pw") {
+		t.Errorf("the output shows a password:\n%s", out.String())
+	}
+	if d := compareAuth(want, f.state()); len(d) != 0 {
+		t.Errorf("after the sync: %v", d)
+	}
+	f.calls = nil
+	if st, err := syncAuth(ctx, target, want, f.state(), passwords, false, &out); err != nil || len(f.calls) != 0 || !reflect.DeepEqual(*st, authStats{}) {
+		t.Errorf("second sync: %+v, %v, calls %q", st, err, f.calls)
 	}
 }

@@ -16,16 +16,20 @@
 // Running it twice writes nothing the second time.
 //
 // copy then copies the v2 users and roles into v3 auth (unless
-// --no-auth): each role with its permissions mapped onto the v3 keys of
-// the layout (auth.go says how), each user with its roles. v2 does not
-// give passwords out, so a user gets the password --passwords names
-// (lines "user:password") or none, which the output says. v3 needs a root
+// --no-auth), through the library's auth APIs on an APIv3 client: each
+// role with its v2 permission paths (GrantRoleKV, which maps them onto
+// the v3 keys of the layout as the package docs' "Auth on APIv3" says),
+// each user with its roles. v2 does not give passwords out, so a user
+// gets the password --passwords names (lines "user:password") or none
+// (client.AddUserWithoutPassword), which the output says. v3 needs a root
 // user with the root role before auth can be enabled; copy creates it.
 // v2's guest role has no v3 counterpart and is left out, with a note.
 // copy never enables auth on the target.
 //
 // verify reads both trees, the target's through the client's APIv3, and
-// the users and roles of both, and exits 1 with the list of differences.
+// the users and roles of both (the target's as the library's APIv3
+// GetUser and GetRole report them), and exits 1 with the list of
+// differences.
 //
 // follow copies, then applies every v2 change after the copy's index (or
 // after --after-index, skipping the copy) until interrupted, printing each
@@ -263,7 +267,7 @@ func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint
 		st.present, st.overwritten, st.expired, len(st.foreign), st.pruned, time.Since(start).Round(time.Millisecond))
 	// follow's repairs leave users and roles to the first copy.
 	if !o.noAuth && !prune {
-		if err := copyAuth(ctx, o, c.g, stdout); err != nil {
+		if err := copyAuth(ctx, o, stdout); err != nil {
 			return 0, err
 		}
 	}
@@ -320,7 +324,7 @@ func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
 	}
 	authDiffs := 0
 	if !o.noAuth {
-		if authDiffs, err = verifyAuth(ctx, o, &gateway{endpoints: o.to, hc: httpClient()}, stdout); err != nil {
+		if authDiffs, err = verifyAuth(ctx, o, stdout); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,11 +231,12 @@ func TestUpgradeOnRealEtcd(t *testing.T) {
 
 		// A role and a grant made on the target behind the copy's back:
 		// verify names both, a new copy leaves them and says so.
-		if code, body := gw(t, ep, "", "auth/role/add", map[string]string{"name": "extra"}); code != http.StatusOK {
-			t.Fatalf("role/add: HTTP %d %s", code, body)
+		c3 := v3Client(t, ep, "", "")
+		if err := client.NewAuthRoleAPI(c3).AddRole(context.Background(), "extra"); err != nil {
+			t.Fatal(err)
 		}
-		if code, body := gw(t, ep, "", "auth/user/grant", map[string]string{"user": "bob", "role": "extra"}); code != http.StatusOK {
-			t.Fatalf("user/grant: HTTP %d %s", code, body)
+		if _, err := client.NewAuthUserAPI(c3).GrantUser(context.Background(), "bob", []string{"extra"}); err != nil {
+			t.Fatal(err)
 		}
 		code, out, errOut = runCmd(t, append([]string{"verify", "--to", ep}, common...)...)
 		if code != 1 || !strings.Contains(out, "auth: only on the target: role extra") || !strings.Contains(out, "auth: user bob: only on the target: role extra") ||
@@ -257,8 +259,14 @@ func TestUpgradeOnRealEtcd(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "auth: dry run, would create role app") || !strings.Contains(out, "dry run, would create 4 roles") {
 				t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 			}
-			if st, err := (&gateway{endpoints: []string{to}, hc: httpClient()}).readAuth(context.Background()); err != nil || len(st.roles) != 0 || len(st.users) != 0 {
-				t.Fatalf("after the dry run the target has %v, %v", st, err)
+			c3 := v3Client(t, to, "", "")
+			users, err := client.NewAuthUserAPI(c3).ListUsers(context.Background())
+			if err != nil || len(users) != 0 {
+				t.Fatalf("after the dry run the target has users %q, %v", users, err)
+			}
+			roles, err := client.NewAuthRoleAPI(c3).ListRoles(context.Background())
+			if err != nil || len(roles) != 0 {
+				t.Fatalf("after the dry run the target has roles %q, %v", roles, err)
 			}
 			if code, out, errOut = runCmd(t, copyArgs...); code != 0 {
 				t.Fatalf("copy: exit %d\n%s%s", code, out, errOut)
@@ -318,86 +326,91 @@ func login(t *testing.T, ep, user, password string) (string, error) {
 	return a.Token, nil
 }
 
-// checkPermissions enables auth on the target (as root, with the password
-// from the file) and checks what each migrated user may do, with the
-// requests the library's APIv3 makes: a range for a read, and for a write
-// a transaction comparing the ancestors and recording in the parent's
-// marker.
+// v3Client is the library's APIv3 client on ep, as user when one is
+// given.
+func v3Client(t *testing.T, ep, user, password string) client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoints: []string{ep}, API: client.APIv3, Username: user, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// refused tells whether err is the refusal v2 gives a caller without the
+// rights, which the library's APIv3 reports for etcd's "permission
+// denied": an Error with code 110 under errors.As.
+func refused(err error) bool {
+	var e client.Error
+	return errors.As(err, &e) && e.Code == client.ErrorCodeUnauthorized
+}
+
+// checkPermissions enables auth on the target through the library (as
+// root, with the password from the file) and checks, through the
+// library's APIv3 KeysAPI with each migrated user's credentials, that
+// the user reads and writes exactly where its v2 role allowed, within
+// the limits the package docs give for APIv3 ("Auth on APIv3"): what is
+// refused is refused as v2 refuses it (code 110). Then it checks with
+// plain v3 requests that a single-node v2 permission grants exactly that
+// node's keys, as other v3 clients (etcdctl) read them.
 func checkPermissions(t *testing.T, ep string) {
-	if code, body := gw(t, ep, "", "auth/enable", struct{}{}); code != http.StatusOK {
-		t.Fatalf("auth/enable: HTTP %d %s", code, body)
+	ctx := context.Background()
+	if err := client.NewAuthAPI(v3Client(t, ep, "root", "rootpw")).Enable(ctx); err != nil {
+		t.Fatalf("Enable: %v", err)
 	}
-	if _, err := login(t, ep, "carol", "carolpw"); err == nil {
-		t.Errorf("carol, created without a password, logged in with one")
-	}
-	tokens := map[string]string{}
+	kapi := map[string]client.KeysAPI{}
 	for _, u := range []string{"root", "alice", "bob"} {
-		tok, err := login(t, ep, u, u+"pw")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[u] = tok
+		kapi[u] = client.NewKeysAPI(v3Client(t, ep, u, u+"pw"))
 	}
-	get := func(user, key string, prefix bool) bool {
-		t.Helper()
-		req := map[string]any{"key": []byte(key)}
-		if prefix {
-			req["range_end"] = prefixEnd(key)
+	// carol was created without a password: no password logs her in.
+	for _, pw := range []string{"carolpw", ""} {
+		_, err := client.NewKeysAPI(v3Client(t, ep, "carol", pw)).Get(ctx, "/big/d00/s0/k00000", nil)
+		if err == nil || !strings.Contains(err.Error(), `"carol"`) || (pw != "" && strings.Contains(err.Error(), pw)) {
+			t.Errorf("carol, created without a password, with password %q: %v", pw, err)
 		}
-		code, body := gw(t, ep, tokens[user], "kv/range", req)
-		if code != http.StatusOK && !strings.Contains(body, "permission denied") {
-			t.Fatalf("%s reading %s: HTTP %d %s", user, key, code, body)
-		}
-		return code == http.StatusOK
 	}
-	// write mimics the library's write of a new key k: compare every
-	// ancestor as a key (absent) and as a marker (present), put k and the
-	// record in the parent's marker.
-	write := func(user, k string) bool {
-		t.Helper()
-		var cmps []map[string]any
-		for _, a := range ancestors(k) {
-			if a != "/" {
-				cmps = append(cmps, map[string]any{"key": []byte(a), "target": "VERSION", "result": "EQUAL", "version": "0"})
-			}
-			cmps = append(cmps, map[string]any{"key": []byte(markerOf("", a)), "target": "VERSION", "result": "GREATER", "version": "0"})
-		}
-		cmps = append(cmps, map[string]any{"key": []byte(k), "target": "VERSION", "result": "EQUAL", "version": "0"})
-		rec, _ := json.Marshal(map[string]string{"a": "create", "k": k})
-		ops := []map[string]any{
-			{"request_put": map[string]any{"key": []byte(k), "value": []byte("new")}},
-			{"request_put": map[string]any{"key": []byte(markerOf("", ancestors(k)[len(ancestors(k))-1])), "value": rec}},
-		}
-		code, body := gw(t, ep, tokens[user], "kv/txn", map[string]any{"compare": cmps, "success": ops})
-		if code != http.StatusOK && !strings.Contains(body, "permission denied") {
-			t.Fatalf("%s writing %s: HTTP %d %s", user, k, code, body)
-		}
-		if code == http.StatusOK && !strings.Contains(body, `"succeeded":true`) {
-			t.Fatalf("%s writing %s: the transaction's conditions failed: %s", user, k, body)
-		}
-		return code == http.StatusOK
+	// A wrong password is v2's 401.
+	var ae *client.AuthError
+	if _, err := client.NewKeysAPI(v3Client(t, ep, "alice", "wrong")).Get(ctx, "/big/d00/s0/k00000", nil); !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized {
+		t.Errorf("alice with a wrong password: %v", err)
 	}
+
+	dir := &client.GetOptions{Recursive: true, Sort: true, Quorum: true}
 	for _, c := range []struct {
 		user, key string
-		prefix    bool
+		opts      *client.GetOptions
 		want      bool
+		// exactGet marks the reads v2 allows that the docs of today
+		// refuse: Get of /foo reads the range [P/foo, P/foo0), so a
+		// role needs "/foo*" to Get /foo (doc.go "Auth on APIv3"). They
+		// flip to allowed once Get reads a node's own key and subtree
+		// as separate ranges.
+		exactGet bool
 	}{
-		{"alice", "/big/d05/s0/k00005", false, true},
-		{"alice", "/big/", true, true},
-		{"alice", "/queue/q0/", true, true},
-		{"alice", "/cfg/one", false, false},
-		{"alice", "/ttl/", true, false},
-		{"alice", "/", true, false},
-		{"bob", "/cfg/one", false, true},
-		{"bob", "/cfg/one/", false, true},
-		{"bob", "/cfg/two", false, false},
-		{"bob", "/cfg/one.bak", false, false},
-		{"bob", "/cfg/", true, false},
-		{"bob", "/big/d05/s0/k00005", false, false},
-		{"root", "/", true, true},
+		{"alice", "/big/d05/s0/k00005", nil, true, false},
+		{"alice", "/big/d05", dir, true, false}, // a directory inside /big/*
+		{"alice", "/queue/q0", dir, true, false},
+		{"alice", "/big", dir, false, true}, // the directory of /big/* itself
+		{"alice", "/cfg/one", nil, false, false},
+		{"alice", "/ttl", dir, false, false},
+		{"alice", "/", dir, false, false},
+		{"bob", "/cfg/one", nil, false, true}, // the role's exact "/cfg/one"
+		{"bob", "/cfg/two", nil, false, false},
+		{"bob", "/cfg/one.bak", nil, false, false},
+		{"bob", "/cfg", dir, false, false},
+		{"bob", "/big/d05/s0/k00005", nil, false, false},
+		{"root", "/", dir, true, false},
 	} {
-		if got := get(c.user, c.key, c.prefix); got != c.want {
-			t.Errorf("%s reading %s (prefix %v): allowed %v, want %v", c.user, c.key, c.prefix, got, c.want)
+		_, err := kapi[c.user].Get(ctx, c.key, c.opts)
+		switch {
+		case c.want && err != nil:
+			t.Errorf("%s: Get %s: %v, want it allowed", c.user, c.key, err)
+		case !c.want && !refused(err):
+			note := ""
+			if c.exactGet {
+				note = " (v2 allows it; the docs refuse it until Get reads exact ranges: update this case)"
+			}
+			t.Errorf("%s: Get %s: %v, want v2's refusal (code 110)%s", c.user, c.key, err, note)
 		}
 	}
 	for _, c := range []struct {
@@ -407,14 +420,51 @@ func checkPermissions(t *testing.T, ep string) {
 		{"alice", "/big/d00/s0/new", true},
 		{"alice", "/big/d00/new", true},
 		{"alice", "/big/d05/s0/new", false},
+		{"alice", "/big/d05/s0/k00005", false}, // read-only
 		{"alice", "/queue/q0/new", true},
 		{"alice", "/cfg/new", false},
 		{"alice", "/new", false},
+		{"bob", "/cfg/one", false}, // read-only
 		{"bob", "/cfg/one2", false},
 		{"root", "/ttl/new", true},
 	} {
-		if got := write(c.user, c.key); got != c.want {
-			t.Errorf("%s writing %s: allowed %v, want %v", c.user, c.key, got, c.want)
+		value := "by " + c.user
+		_, err := kapi[c.user].Set(ctx, c.key, value, nil)
+		switch {
+		case c.want && err != nil:
+			t.Errorf("%s: Set %s: %v, want it allowed", c.user, c.key, err)
+		case !c.want && !refused(err):
+			t.Errorf("%s: Set %s: %v, want v2's refusal (code 110)", c.user, c.key, err)
+		}
+		// What root reads back: the value written, or none written.
+		r, err := kapi["root"].Get(ctx, c.key, &client.GetOptions{Quorum: true})
+		switch {
+		case c.want && (err != nil || r.Node.Value != value):
+			t.Errorf("after %s's Set %s, root reads %+v, %v", c.user, c.key, r, err)
+		case !c.want && err == nil && r.Node.Value == value:
+			t.Errorf("%s's refused Set %s was applied", c.user, c.key)
+		case !c.want && err != nil && !client.IsKeyNotFound(err):
+			t.Errorf("after %s's refused Set %s, root reads %v", c.user, c.key, err)
+		}
+	}
+	// The writer reads its own key back.
+	if r, err := kapi["alice"].Get(ctx, "/big/d00/s0/new", nil); err != nil || r.Node.Value != "by alice" {
+		t.Errorf("alice reading her key back: %+v, %v", r, err)
+	}
+
+	// Other v3 clients, which read single keys, get exactly the node of
+	// a single-node permission: its key and its directory marker.
+	tok, err := login(t, ep, "bob", "bobpw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{"/cfg/one": true, "/cfg/one/": true, "/cfg/two": false, "/cfg/one.bak": false} {
+		code, body := gw(t, ep, tok, "kv/range", map[string]any{"key": []byte(key)})
+		if code != http.StatusOK && !strings.Contains(body, "permission denied") {
+			t.Fatalf("bob reading %s: HTTP %d %s", key, code, body)
+		}
+		if got := code == http.StatusOK; got != want {
+			t.Errorf("bob reading the v3 key %s alone: allowed %v, want %v", key, got, want)
 		}
 	}
 }
