@@ -437,11 +437,9 @@ ErrResponseTooLarge, ErrOutcomeUnknown, MembersError, StatusError, AuthError,
 IsEventIndexCleared, NewResilientWatcher, ResilientWatcherOptions,
 ActionResync, DefaultMaxPollTime, Config.RoundTripper, Config.TLS,
 NewTLSConfig, Config.Logger, Config.Hooks, Hooks, CallInfo, CallResult,
-AttemptInfo, AttemptResult, WatchResyncInfo, SyncInfo, APIv2, and
-ClusterError.Unwrap and Is.
-
-ActionResync, DefaultMaxPollTime, ClusterError.Unwrap and Is, and for etcd's
-v3 API: API, APIv2, APIv3, Config.API, Config.V3KeyPrefix, GatewayError
-and its Unwrap, ErrV2NotServed, ErrNoV3Gateway and ErrNotOnAPIv3.
+AttemptInfo, AttemptResult, WatchResyncInfo, SyncInfo, and ClusterError.Unwrap
+and Is; and for etcd's v3 API: API, APIv2, APIv3, Config.API,
+Config.V3KeyPrefix, GatewayError and its Unwrap, ErrV2NotServed,
+ErrNoV3Gateway, ErrNotOnAPIv3, AddUserWithoutPassword and V3PermissionPath.
 */
 package client
