@@ -211,4 +211,36 @@ func TestV3Keys_exactNode(t *testing.T) {
 	if _, err := k.Get(ctx, "/dir", nil); !isPermissionDenied(err) {
 		t.Errorf("Get(/dir) = %v; want the refusal", err)
 	}
+
+	// Writes read (and compare) the key and its marker alone too. The
+	// guard checks reads only: on etcd the write of the parent's marker
+	// needs write on it as well (docs/v3-layout.md, "Auth").
+	if r, err := k.Set(ctx, "/solo", "w", nil); err != nil || r.Node.Value != "w" || r.PrevNode == nil || r.PrevNode.Value != "v" {
+		t.Fatalf("Set(/solo) = %+v, %v", r, err)
+	}
+	if _, err := k.Create(ctx, "/solo", "x"); err == nil {
+		t.Error("Create(/solo) over the key succeeded")
+	}
+	if _, err := k.Set(ctx, "/dir", "x", nil); !isPermissionDenied(err) {
+		t.Errorf("Set(/dir) over a directory = %v; want the refusal", err)
+	}
+	if r, err := k.Delete(ctx, "/solo", nil); err != nil || r.PrevNode.Value != "w" {
+		t.Fatalf("Delete(/solo) = %+v, %v", r, err)
+	}
+	_, err = k.Update(ctx, "/solo", "x")
+	wantV3Err(t, "Update(/solo) after Delete", err, ErrorCodeKeyNotFound, "/solo")
+	if r, err := k.Create(ctx, "/solo", "again"); err != nil || r.Node.Value != "again" {
+		t.Fatalf("Create(/solo) = %+v, %v", r, err)
+	}
+	// Once another writer has made /solo a directory, a write to it is
+	// refused: its subtree cannot be read.
+	if _, err := root.Delete(ctx, "/solo", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.Set(ctx, "/solo/sub", "v", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Set(ctx, "/solo", "x", nil); !isPermissionDenied(err) {
+		t.Errorf("Set(/solo) over the new directory = %v; want the refusal", err)
+	}
 }
