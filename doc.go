@@ -94,7 +94,8 @@ MaxResponseBytes behave as described here. What maps how:
 
   - KeysAPI: a v2 key K is the v3 key Config.V3KeyPrefix+K holding the
     value verbatim; a directory D is one marker key V3KeyPrefix+D+"/".
-    Get is one range (serializable, or linearizable with Quorum), plus one
+    Get is one request (serializable, or linearizable with Quorum): a
+    read-only transaction of the key and of its subtree, plus one
     lease lookup per distinct lease in the answer for the TTLs; every
     write is one read transaction and one conditional transaction, so
     compare-and-swap, PrevExist, Dir and CreateInOrder keep v2's
@@ -177,14 +178,16 @@ reads out and a revoke removes those no longer needed. So:
     writing also needs read (grant ReadWritePermission), and the
     directories above must exist (creating a directory writes its marker,
     so root creates them first, as the marker of the root directory);
-  - Get or watch of the directory /foo itself reads a range that also
-    holds names like "/foo-bar" and needs "/foo*"; an exact "/foo" holds
-    for other v3 clients but not for KeysAPI, which reads a key together
-    with its subtree;
+  - Get and watch of the directory /foo itself work with "/foo/*": they
+    read the key /foo (an extra read) and the subtree apart, not the
+    names like "/foo-bar" that sort in between;
+  - an exact "/foo" lets KeysAPI Get the key /foo (after etcd refuses
+    the read of its subtree, the key and its marker are read alone), but
+    not list a directory /foo nor Set /foo: every write records its
+    action in the parent directory's marker, which the grant lets the
+    role read but not write;
   - the extra reads show ancestors' directory markers, which name the
-    last key written in each directory;
-  - a Get of a missing key below "/a/b/*" reads /a's whole subtree to say
-    "Key not found" and is refused instead.
+    last key written in each directory.
 
 v2's built-in roles: AddUser("root", ...) also creates the role root
 and grants it, since v3 requires both before Enable. GetRole("root")

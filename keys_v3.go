@@ -15,6 +15,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path"
 	"slices"
 	"strings"
@@ -179,82 +180,168 @@ func (k *v3KeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Res
 		o = *opts
 	}
 	key = cleanKey(key)
-	// One range from the key to the end of its subtree: the key itself,
-	// its marker and everything below. It also holds names like "/a-b"
-	// that sort between "/a" and "/a/", which are skipped.
-	var req v3RangeRequest
-	if key == "/" {
-		req.Key = k.markerKey("/")
-	} else {
-		req.Key = k.fileKey(key)
-	}
-	req.RangeEnd = prefixEnd(k.markerKey(key))
-	req.Serializable = !o.Quorum
-	rr, err := k.kv.rangeKeys(ctx, &req)
+	file, sub, h, err := k.readNode(ctx, key, !o.Quorum)
 	if err != nil {
 		return nil, err
 	}
 	t := &ttls{k: k}
 	var node *Node
-	if key != "/" && len(rr.Kvs) > 0 && string(rr.Kvs[0].Key) == string(req.Key) {
-		kv := &rr.Kvs[0]
-		node = &Node{Key: key, Value: string(kv.Value), CreatedIndex: uint64(kv.CreateRevision), ModifiedIndex: uint64(kv.ModRevision)}
+	if file != nil {
+		node = &Node{Key: key, Value: string(file.Value), CreatedIndex: uint64(file.CreateRevision), ModifiedIndex: uint64(file.ModRevision)}
 		var inherited int64
-		if kv.Lease != 0 {
-			if inherited, err = k.ancestorLease(ctx, key, rr.Header.Revision); err != nil {
+		if file.Lease != 0 {
+			if inherited, err = k.ancestorLease(ctx, key, h.Revision); err != nil {
 				return nil, err
 			}
 		}
-		if err := t.fill(ctx, node, kv.Lease, inherited); err != nil {
+		if err := t.fill(ctx, node, file.Lease, inherited); err != nil {
 			return nil, err
 		}
 	} else {
-		node, err = k.buildDir(ctx, t, key, rr.Kvs, o.Recursive, rr.Header.Revision)
+		node, err = k.buildDir(ctx, t, key, sub, o.Recursive, h.Revision)
 		if err != nil {
 			return nil, err
 		}
 	}
 	if node == nil {
-		return nil, k.notFound(ctx, key, rr.Header.Revision)
+		return nil, k.notFound(ctx, key, h.Revision, nil, nil)
 	}
-	resp := v3Response("get", rr.Header)
+	resp := v3Response("get", h)
 	resp.Node = node
 	return resp, nil
 }
 
-// notFound returns the error of a key that is not there, as v2 walks
-// the path from the root: "Not a directory" for the first component that
-// is a key, else "Key not found" for the first component missing.
-func (k *v3KeysAPI) notFound(ctx context.Context, key string, rev int64) error {
-	anc := append(ancestors(key), key)[1:]
-	txn := &v3TxnRequest{}
-	for _, a := range anc {
-		mk := k.markerKey(a)
-		txn.Success = append(txn.Success,
-			v3RequestOp{Range: &v3RangeRequest{Key: k.fileKey(a), CountOnly: true, Revision: rev}},
-			v3RequestOp{Range: &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), CountOnly: true, Revision: rev}})
+// readNode reads the node key in one request: its v3 key and, apart
+// from it, its marker and subtree [key+"/", key+"0"). v3 auth allows a
+// read only when the role holds the whole range read, so the two ranges
+// are disjoint and hold nothing but the node: a key's file range and a
+// directory's prefix are what permissions grant ("/foo/*" gives the
+// prefix and the key /foo as an extra read). The root is its subtree
+// alone.
+//
+// A role with the node alone ("/foo": the key and its marker, not the
+// subtree) is refused that read; then the two keys are read alone, which
+// answers a Get of a key /foo, and "Key not found" when neither exists
+// (keys other tools wrote below /foo without a marker are not seen).
+// A directory's children stay refused.
+func (k *v3KeysAPI) readNode(ctx context.Context, key string, serializable bool) (file *v3KeyValue, sub []v3KeyValue, h v3Header, err error) {
+	mk := k.markerKey(key)
+	if key == "/" {
+		rr, err := k.kv.rangeKeys(ctx, &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), Serializable: serializable})
+		if err != nil {
+			return nil, nil, v3Header{}, err
+		}
+		return nil, rr.Kvs, rr.Header, nil
 	}
+	fk := k.fileKey(key)
+	txn := &v3TxnRequest{Success: []v3RequestOp{
+		{Range: &v3RangeRequest{Key: fk, Serializable: serializable}},
+		{Range: &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), Serializable: serializable}},
+	}}
 	tr, err := k.kv.txn(ctx, txn, kindRetryable)
+	if isPermissionDenied(err) {
+		denied := err
+		txn.Success[1].Range.RangeEnd = nil
+		if tr, err = k.kv.txn(ctx, txn, kindRetryable); err != nil {
+			return nil, nil, v3Header{}, err
+		}
+		if len(tr.Responses) != 2 {
+			return nil, nil, v3Header{}, ErrInvalidJSON
+		}
+		if r := tr.Responses[1].Range; r != nil && len(r.Kvs) > 0 {
+			// A directory: listing it needs its subtree.
+			return nil, nil, v3Header{}, denied
+		}
+	}
 	if err != nil {
-		return err
+		return nil, nil, v3Header{}, err
 	}
-	if len(tr.Responses) != len(txn.Success) {
-		return ErrInvalidJSON
+	if len(tr.Responses) != 2 {
+		return nil, nil, v3Header{}, ErrInvalidJSON
 	}
-	count := func(i int) int64 {
-		if r := tr.Responses[i].Range; r != nil {
-			return r.Count
+	if r := tr.Responses[0].Range; r != nil && len(r.Kvs) > 0 {
+		file = &r.Kvs[0]
+	}
+	if r := tr.Responses[1].Range; r != nil {
+		sub = r.Kvs
+	}
+	return file, sub, tr.Header, nil
+}
+
+// isPermissionDenied reports whether err is etcd's refusal of a request
+// the user's roles do not allow (gRPC code 7).
+func isPermissionDenied(err error) bool {
+	var ge *GatewayError
+	return errors.As(err, &ge) && ge.Code == 7
+}
+
+// notFound returns the error of a key that is not there, at revision
+// rev, as v2 walks the path from the root: "Not a directory" for the
+// first component that is a key, else "Key not found" for the first
+// component missing. files and markers, when not nil, are the key's
+// ancestors (ancestors(key)) as keys and as markers, already read at
+// rev.
+//
+// It reads only the ancestors' keys and markers, each alone (a
+// permission on a directory's prefix grants them as extra reads): a
+// directory with a marker exists, and so does every directory above a
+// key or marker that exists. Only a directory that neither shows (made
+// by another tool's keys below it) has its subtree counted.
+func (k *v3KeysAPI) notFound(ctx context.Context, key string, rev int64, files, markers []*v3KeyValue) error {
+	anc := ancestors(key)
+	if len(anc) <= 1 {
+		return v2Error(ErrorCodeKeyNotFound, key, rev)
+	}
+	if files == nil {
+		txn := &v3TxnRequest{}
+		for _, a := range anc[1:] {
+			txn.Success = append(txn.Success,
+				v3RequestOp{Range: &v3RangeRequest{Key: k.fileKey(a), Revision: rev}},
+				v3RequestOp{Range: &v3RangeRequest{Key: k.markerKey(a), Revision: rev}})
 		}
-		return 0
-	}
-	for i, a := range anc {
-		if a == key {
-			break
+		tr, err := k.kv.txn(ctx, txn, kindRetryable)
+		if err != nil {
+			return err
 		}
-		if count(2*i) > 0 {
+		if len(tr.Responses) != len(txn.Success) {
+			return ErrInvalidJSON
+		}
+		first := func(i int) *v3KeyValue {
+			if r := tr.Responses[i].Range; r != nil && len(r.Kvs) > 0 {
+				return &r.Kvs[0]
+			}
+			return nil
+		}
+		files, markers = []*v3KeyValue{nil}, []*v3KeyValue{nil}
+		for i := range anc[1:] {
+			files = append(files, first(2*i))
+			markers = append(markers, first(2*i+1))
+		}
+	}
+	// deepest is the last ancestor known to exist from what was read.
+	deepest := 0
+	for i := 1; i < len(anc); i++ {
+		if markers[i] != nil {
+			deepest = i
+		}
+		if files[i] != nil {
+			deepest = max(deepest, i-1)
+		}
+	}
+	for i := 1; i < len(anc); i++ {
+		a := anc[i]
+		if files[i] != nil {
 			return v2Error(ErrorCodeNotDir, a, rev)
 		}
-		if count(2*i+1) == 0 {
+		if i <= deepest {
+			continue
+		}
+		mk := k.markerKey(a)
+		rr, err := k.kv.rangeKeys(ctx, &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), CountOnly: true, Revision: rev})
+		if err != nil {
+			return err
+		}
+		if rr.Count == 0 {
 			return v2Error(ErrorCodeKeyNotFound, a, rev)
 		}
 	}

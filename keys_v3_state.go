@@ -26,6 +26,9 @@ type v3State struct {
 	file    *v3KeyValue // the key as a key
 	sub     []v3KeyValue
 	subSize int64 // keys in the key's subtree, its own marker included
+	// nodeOnly: the subtree was refused (a role with the node alone), so
+	// only the key's marker was read, and found absent.
+	nodeOnly bool
 }
 
 // read reads the state of self (may be "") below the directories anc.
@@ -44,13 +47,32 @@ func (k *v3KeysAPI) read(ctx context.Context, anc []string, self string) (*v3Sta
 			v3RequestOp{Range: &v3RangeRequest{Key: mk, RangeEnd: prefixEnd(mk), Limit: 2}})
 	}
 	tr, err := k.kv.txn(ctx, txn, kindRetryable)
+	nodeOnly := false
+	if self != "" && isPermissionDenied(err) {
+		// A role with the node alone (its key and its marker) may not
+		// read the subtree: read the marker alone. A directory then
+		// stays refused (its children cannot be read); a key or nothing
+		// is decided on the key and the marker's absence.
+		denied := err
+		txn.Success[len(txn.Success)-1].Range.RangeEnd = nil
+		if tr, err = k.kv.txn(ctx, txn, kindRetryable); err != nil {
+			return nil, err
+		}
+		if len(tr.Responses) != len(txn.Success) {
+			return nil, ErrInvalidJSON
+		}
+		if r := tr.Responses[len(tr.Responses)-1].Range; r != nil && len(r.Kvs) > 0 {
+			return nil, denied
+		}
+		nodeOnly = true
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(tr.Responses) != len(txn.Success) {
 		return nil, ErrInvalidJSON
 	}
-	st := &v3State{k: k, header: tr.Header, rev: tr.Header.Revision, anc: anc, self: self}
+	st := &v3State{k: k, header: tr.Header, rev: tr.Header.Revision, anc: anc, self: self, nodeOnly: nodeOnly}
 	first := func(i int) *v3KeyValue {
 		r := tr.Responses[i].Range
 		if r == nil || len(r.Kvs) == 0 {
@@ -146,9 +168,14 @@ func (st *v3State) compares(strictParent bool) []v3Compare {
 	}
 	if st.self != "" {
 		mk := k.markerKey(st.self)
-		cs = append(cs,
-			v3Compare{Key: k.fileKey(st.self), Target: "MOD", Result: "EQUAL", Rev: rev(st.file, false)},
-			v3Compare{Key: mk, RangeEnd: prefixEnd(mk), Target: "MOD", Result: "LESS", Rev: st.rev + 1})
+		cs = append(cs, v3Compare{Key: k.fileKey(st.self), Target: "MOD", Result: "EQUAL", Rev: rev(st.file, false)})
+		if st.nodeOnly {
+			// Still no directory: every write below the key through
+			// this package makes its marker.
+			cs = append(cs, v3Compare{Key: mk, Target: "CREATE", Result: "EQUAL", Rev: 0})
+		} else {
+			cs = append(cs, v3Compare{Key: mk, RangeEnd: prefixEnd(mk), Target: "MOD", Result: "LESS", Rev: st.rev + 1})
+		}
 	}
 	return cs
 }

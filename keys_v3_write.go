@@ -97,7 +97,7 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 		return nil, true, v2Error(code, cause, st.rev)
 	}
 	missing := func() (*Response, bool, error) {
-		return nil, true, k.notFound(ctx, key, st.rev)
+		return nil, true, k.notFound(ctx, key, st.rev, st.ancFile, st.ancMarker)
 	}
 	if f := st.fileAncestor(); f != "" {
 		return fail(ErrorCodeNotDir, f)
@@ -118,7 +118,7 @@ func (k *v3KeysAPI) setOnce(ctx context.Context, key, val string, o SetOptions, 
 		}
 		if !exists {
 			if *unsure != nil {
-				return nil, true, repeatRefused(*unsure, k.notFound(ctx, key, st.rev))
+				return nil, true, repeatRefused(*unsure, k.notFound(ctx, key, st.rev, st.ancFile, st.ancMarker))
 			}
 			return missing()
 		}
@@ -271,7 +271,7 @@ func (k *v3KeysAPI) deleteOnce(ctx context.Context, key string, o DeleteOptions)
 		return nil, true, v2Error(code, cause, st.rev)
 	}
 	missing := func() (*Response, bool, error) {
-		return nil, true, k.notFound(ctx, key, st.rev)
+		return nil, true, k.notFound(ctx, key, st.rev, st.ancFile, st.ancMarker)
 	}
 	if f := st.fileAncestor(); f != "" {
 		return fail(ErrorCodeNotDir, f)

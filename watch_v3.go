@@ -43,6 +43,17 @@ type v3Watcher struct {
 	key       string
 	recursive bool
 	next      int64 // the revision to start a new stream at; 0: now
+	// nexts is, per watch of the stream (watchRanges), the revision to
+	// restart it at (0: next). Each watch resumes on its own, since
+	// etcd sends the watches of one stream apart.
+	nexts []int64
+	// skip is the half of a write replacing the watched key by a
+	// directory that was already turned into its event with the other
+	// half (see halfOfReplacement), when it comes on the other watch.
+	skip struct {
+		key string
+		rev int64
+	}
 
 	conn *v3WatchConn
 
@@ -78,29 +89,36 @@ func (w *v3Watcher) Close() error {
 	return nil
 }
 
-// watchRange is the v3 range the watcher's stream covers: the key and
-// its marker, and with recursive its whole subtree. Names that sort in
-// between (like "/a-b" for "/a") are skipped when they arrive.
-func (w *v3Watcher) watchRange() (start, end []byte) {
+// watchRanges are the watches of the stream. v3 auth allows a watch
+// only when the role may read its whole range, so each covers nothing
+// but the node: its key alone and its marker alone, or with recursive
+// its key alone and its subtree [key+"/", key+"0"). The root is its
+// marker, or its subtree. etcd numbers the watches of a stream from 0 in
+// the order they are asked for.
+func (w *v3Watcher) watchRanges() []v3WatchCreate {
 	k := w.k
 	mk := k.markerKey(w.key)
-	if w.key == "/" {
-		if w.recursive {
-			return mk, prefixEnd(mk)
-		}
-		return mk, append(mk, 0)
-	}
+	sub := v3WatchCreate{Key: mk, PrevKv: true}
 	if w.recursive {
-		return k.fileKey(w.key), prefixEnd(mk)
+		sub.RangeEnd = prefixEnd(mk)
 	}
-	return k.fileKey(w.key), append(mk, 0)
+	if w.key == "/" {
+		return []v3WatchCreate{sub}
+	}
+	return []v3WatchCreate{{Key: k.fileKey(w.key), PrevKv: true}, sub}
 }
 
 func (w *v3Watcher) open(ctx context.Context) error {
-	start, end := w.watchRange()
+	reqs := w.watchRanges()
+	if len(w.nexts) != len(reqs) {
+		w.nexts = make([]int64, len(reqs))
+	}
+	for i := range reqs {
+		reqs[i].StartRevision = w.startOf(int64(i))
+	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
-	s, err := w.k.kv.watch(sctx, []v3WatchCreate{{Key: start, RangeEnd: end, StartRevision: w.next, PrevKv: true}})
+	s, err := w.k.kv.watch(sctx, reqs)
 	stop()
 	if err != nil {
 		cancel()
@@ -113,6 +131,15 @@ func (w *v3Watcher) open(ctx context.Context) error {
 	w.conn.stream, w.conn.cancel = s, cancel
 	w.conn.mu.Unlock()
 	return nil
+}
+
+// startOf is the revision the watch id starts at when (re)opened; 0:
+// now.
+func (w *v3Watcher) startOf(id int64) int64 {
+	if id >= 0 && id < int64(len(w.nexts)) && w.nexts[id] > 0 {
+		return w.nexts[id]
+	}
+	return w.next
 }
 
 func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
@@ -155,13 +182,19 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 				return nil, Error{
 					Code:    ErrorCodeEventIndexCleared,
 					Message: v2ErrorMessages[ErrorCodeEventIndexCleared],
-					Cause:   fmt.Sprintf("the requested history has been cleared [%d/%d]", msg.CompactRevision, w.next),
+					Cause:   fmt.Sprintf("the requested history has been cleared [%d/%d]", msg.CompactRevision, w.startOf(msg.WatchID)),
 					Index:   uint64(msg.Header.Revision),
 				}
 			}
 			return nil, fmt.Errorf("client: etcd cancelled the watch: %s", msg.CancelReason)
 		}
 		if len(msg.Events) == 0 {
+			if msg.Created && msg.Header.Revision > 0 && w.startOf(msg.WatchID) == 0 && msg.WatchID >= 0 && msg.WatchID < int64(len(w.nexts)) {
+				// A watch from now has seen everything up to its
+				// creation: reopened, it goes on from there, not from
+				// a later now.
+				w.nexts[msg.WatchID] = msg.Header.Revision + 1
+			}
 			continue
 		}
 		if err := w.translate(ctx, msg); err != nil {
@@ -185,7 +218,9 @@ func (w *v3Watcher) translate(ctx context.Context, msg *v3WatchResponse) error {
 			return err
 		}
 		w.queue = append(w.queue, rs...)
-		w.next = rev + 1
+		if id := msg.WatchID; id >= 0 && id < int64(len(w.nexts)) {
+			w.nexts[id] = rev + 1
+		}
 		evs = evs[n:]
 	}
 	return nil
@@ -239,6 +274,9 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 		name, marker, ok := k.v2name(e.Kv.Key)
 		if !ok {
 			continue
+		}
+		if w.skip.rev == rev && w.skip.key == string(e.Kv.Key) {
+			continue // already in the event of its write
 		}
 		if marker && e.Type != "DELETE" {
 			if m := parseMarker(e.Kv.Value); m.Action != "" {
@@ -324,6 +362,12 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 				}
 			}
 		}
+		if replaced == nil && op == w.key && op != "/" && ok {
+			var err error
+			if ev, replaced, marker, err = w.halfOfReplacement(ctx, rev, ev, marker, rec); err != nil {
+				return nil, err
+			}
+		}
 		r, err := w.response(ctx, h, rev, ev, replaced, op, marker, rec, ok)
 		if err != nil {
 			return nil, err
@@ -335,6 +379,56 @@ func (w *v3Watcher) revision(ctx context.Context, h v3Header, rev int64, evs []v
 		}
 	}
 	return out, nil
+}
+
+// halfOfReplacement finds the other half of a write that replaced the
+// watched key by a directory (a Set with Dir over a key), which comes on
+// the other watch of the stream: e is the DELETE of the key or the PUT
+// of a new marker, and the parent's marker recorded rec for the key at
+// rev. It reads the missing half (the marker at rev, or the key just
+// before rev) and returns the write's event and the replaced one, and
+// remembers to skip that half when it arrives. Otherwise it returns e
+// as it is.
+func (w *v3Watcher) halfOfReplacement(ctx context.Context, rev int64, e *v3Event, marker bool, rec dirMarker) (*v3Event, *v3Event, bool, error) {
+	k := w.k
+	switch {
+	case !marker && e.Type == "DELETE" && rec.Action != "delete" && rec.Action != "compareAndDelete":
+		kv, err := w.readAt(ctx, k.markerKey(w.key), rev)
+		if err != nil || kv == nil || kv.CreateRevision != rev {
+			return e, nil, marker, err
+		}
+		w.skip.key, w.skip.rev = string(kv.Key), rev
+		return &v3Event{Kv: *kv}, e, true, nil
+	case marker && e.Type != "DELETE" && e.Kv.CreateRevision == rev:
+		kv, err := w.readAt(ctx, k.fileKey(w.key), rev-1)
+		if err != nil || kv == nil {
+			return e, nil, marker, err
+		}
+		w.skip.key, w.skip.rev = string(kv.Key), rev
+		del := &v3Event{Type: "DELETE", Kv: v3KeyValue{Key: kv.Key, ModRevision: rev}, PrevKv: kv}
+		return e, del, marker, nil
+	}
+	return e, nil, marker, nil
+}
+
+// readAt reads key at revision rev; nil when it was not there or the
+// revision is compacted.
+func (w *v3Watcher) readAt(ctx context.Context, key []byte, rev int64) (*v3KeyValue, error) {
+	if rev <= 0 {
+		return nil, nil
+	}
+	rr, err := w.k.kv.rangeKeys(ctx, &v3RangeRequest{Key: key, Revision: rev})
+	if err != nil {
+		var ge *GatewayError
+		if errors.As(err, &ge) && ge.Code == 11 {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if len(rr.Kvs) == 0 {
+		return nil, nil
+	}
+	return &rr.Kvs[0], nil
 }
 
 func containsString(ss []string, s string) bool {

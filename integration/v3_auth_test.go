@@ -106,10 +106,14 @@ func TestV3Auth_permissions(t *testing.T) {
 	if _, err := kapi.Get(ctx, "/rw/missing", nil); !client.IsKeyNotFound(err) {
 		t.Errorf("alice Get(/rw/missing) = %v; want Key not found", err)
 	}
-	// The directory itself reads a range that also holds /rw-x: it needs
-	// "/rw*" (docs/v3-layout.md).
-	_, err := kapi.Get(ctx, "/rw", nil)
-	wantDenied(t, "alice Get(/rw)", err)
+	// The directory itself: its key /rw (an extra read) and its subtree
+	// are read apart, so "/rw/*" is enough, although "/rw-x" lies between.
+	if _, err := client.NewKeysAPI(root).Set(ctx, "/rw-x", "not alice's", nil); err != nil {
+		t.Fatalf("root Set(/rw-x) = %v", err)
+	}
+	if r, err := kapi.Get(ctx, "/rw", &client.GetOptions{Recursive: true}); err != nil || !r.Node.Dir || len(r.Node.Nodes) != 3 {
+		t.Fatalf("alice Get(/rw, recursive) = %+v, %v; want the directory with a, d, seed", r, err)
+	}
 	if _, err := kapi.Create(ctx, "/rw/c", "x"); err != nil {
 		t.Fatalf("alice Create(/rw/c) = %v", err)
 	}
@@ -150,7 +154,7 @@ func TestV3Auth_permissions(t *testing.T) {
 		}
 	}()
 
-	_, err = kapi.Set(ctx, "/ro/seed", "x", nil)
+	_, err := kapi.Set(ctx, "/ro/seed", "x", nil)
 	wantDenied(t, "alice Set(/ro/seed)", err)
 	_, err = kapi.Delete(ctx, "/ro/seed", nil)
 	wantDenied(t, "alice Delete(/ro/seed)", err)
@@ -165,8 +169,8 @@ func TestV3Auth_permissions(t *testing.T) {
 	}
 
 	// A prefix two levels down: its extra reads (/d as a key and as a
-	// marker) let alice write there; a missing key there cannot be told
-	// "Key not found" without reading /d's subtree (docs/v3-layout.md).
+	// marker) let alice write there, and tell a missing key there "Key
+	// not found" as v2 does.
 	roles := client.NewAuthRoleAPI(root)
 	if _, err := client.NewKeysAPI(root).Set(ctx, "/d/e/seed", "by-root", nil); err != nil {
 		t.Fatalf("root Set(/d/e/seed) = %v", err)
@@ -180,8 +184,16 @@ func TestV3Auth_permissions(t *testing.T) {
 	if r, err := kapi.Get(ctx, "/d/e/f/g", nil); err != nil || r.Node.Value != "deep" {
 		t.Fatalf("alice Get(/d/e/f/g) = %+v, %v", r, err)
 	}
-	_, err = kapi.Get(ctx, "/d/e/missing", nil)
-	wantDenied(t, "alice Get(/d/e/missing)", err)
+	var kerr client.Error
+	if _, err := kapi.Get(ctx, "/d/e/missing", nil); !errors.As(err, &kerr) || kerr.Code != client.ErrorCodeKeyNotFound || kerr.Cause != "/d/e/missing" {
+		t.Errorf("alice Get(/d/e/missing) = %v; want errorCode 100 for /d/e/missing", err)
+	}
+	if _, err := kapi.Get(ctx, "/d/e/no/deeper", nil); !errors.As(err, &kerr) || kerr.Code != client.ErrorCodeKeyNotFound || kerr.Cause != "/d/e/no" {
+		t.Errorf("alice Get(/d/e/no/deeper) = %v; want errorCode 100 for /d/e/no", err)
+	}
+	if _, err := kapi.Get(ctx, "/d/e/seed/x", nil); !errors.As(err, &kerr) || kerr.Code != client.ErrorCodeNotDir || kerr.Cause != "/d/e/seed" {
+		t.Errorf("alice Get(/d/e/seed/x) = %v; want errorCode 104 for /d/e/seed", err)
+	}
 	_, err = kapi.Set(ctx, "/d/x", "x", nil)
 	wantDenied(t, "alice Set(/d/x)", err)
 	r, err := roles.RevokeRoleKV(ctx, "app", []string{"/d/e/*"}, client.ReadWritePermission)
@@ -240,6 +252,81 @@ func TestV3Auth_permissions(t *testing.T) {
 	var ae *client.AuthError
 	if !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized || bytes.Contains([]byte(err.Error()), []byte("wrong")) {
 		t.Errorf("wrong password: %v; want an AuthError 401 without the password", err)
+	}
+}
+
+// TestV3Auth_nodeAndDirectory checks the two narrow grants: the exact
+// path "/solo" lets its holder Get the key /solo, and "/dir/*"
+// lets it Get and watch the directory /dir itself (recursively), though
+// /dir-x and /dir.bak lie between /dir and its subtree in v3's order.
+func TestV3Auth_nodeAndDirectory(t *testing.T) {
+	t.Parallel()
+	cl, root := startV3Auth(t)
+	ctx := ctxFor(t, 90*time.Second)
+	users, roles := client.NewAuthUserAPI(root), client.NewAuthRoleAPI(root)
+	if err := users.AddUser(ctx, "root", "rootpw"); err != nil {
+		t.Fatalf("AddUser(root) = %v", err)
+	}
+	if err := roles.AddRole(ctx, "narrow"); err != nil {
+		t.Fatalf("AddRole = %v", err)
+	}
+	if _, err := roles.GrantRoleKV(ctx, "narrow", []string{"/solo", "/dir/*"}, client.ReadWritePermission); err != nil {
+		t.Fatalf("GrantRoleKV = %v", err)
+	}
+	if err := users.AddUser(ctx, "bob", "bobpw"); err != nil {
+		t.Fatalf("AddUser(bob) = %v", err)
+	}
+	if _, err := users.GrantUser(ctx, "bob", []string{"narrow"}); err != nil {
+		t.Fatalf("GrantUser = %v", err)
+	}
+	rk := client.NewKeysAPI(root)
+	for _, k := range []string{"/solo", "/solo-x", "/dir/a", "/dir-x", "/dir.bak"} {
+		if _, err := rk.Set(ctx, k, "by-root", nil); err != nil {
+			t.Fatalf("root Set(%s) = %v", k, err)
+		}
+	}
+	if err := client.NewAuthAPI(root).Enable(ctx); err != nil {
+		t.Fatalf("Enable = %v", err)
+	}
+	t.Cleanup(func() { _ = client.NewAuthAPI(root).Disable(context.Background()) })
+
+	bob, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "bob", Password: "bobpw"})
+	kapi := client.NewKeysAPI(bob)
+
+	if r, err := kapi.Get(ctx, "/solo", nil); err != nil || r.Node.Value != "by-root" {
+		t.Errorf("bob Get(/solo) = %+v, %v", r, err)
+	}
+	// A write records its action in the parent's marker (here the root
+	// marker app/), which the grant lets bob read but not write: Set is
+	// refused (docs/v3-layout.md, "Auth").
+	_, err := kapi.Set(ctx, "/solo", "by-bob", nil)
+	wantDenied(t, "bob Set(/solo)", err)
+	if r, err := kapi.Get(ctx, "/solo", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-root" {
+		t.Errorf("bob Get(/solo) after the refused Set = %+v, %v", r, err)
+	}
+	_, err = kapi.Get(ctx, "/solo/x", nil)
+	wantDenied(t, "bob Get(/solo/x)", err)
+	_, err = kapi.Get(ctx, "/solo-x", nil)
+	wantDenied(t, "bob Get(/solo-x)", err)
+
+	r, err := kapi.Get(ctx, "/dir", &client.GetOptions{Recursive: true})
+	if err != nil || !r.Node.Dir || len(r.Node.Nodes) != 1 || r.Node.Nodes[0].Key != "/dir/a" {
+		t.Fatalf("bob Get(/dir, recursive) = %+v, %v; want the directory with /dir/a", r, err)
+	}
+	_, err = kapi.Get(ctx, "/dir-x", nil)
+	wantDenied(t, "bob Get(/dir-x)", err)
+
+	// A recursive watch of /dir sees a write below it, from the index
+	// of the Get, so no wait for the watch to be open is needed.
+	w := kapi.Watcher("/dir", &client.WatcherOptions{Recursive: true, AfterIndex: r.Index})
+	if c, ok := w.(interface{ Close() error }); ok {
+		t.Cleanup(func() { c.Close() })
+	}
+	if _, err := kapi.Set(ctx, "/dir/b", "by-bob", nil); err != nil {
+		t.Fatalf("bob Set(/dir/b) = %v", err)
+	}
+	if ev, err := w.Next(ctx); err != nil || ev.Action != "set" || ev.Node.Key != "/dir/b" || ev.Node.Value != "by-bob" {
+		t.Fatalf("bob watch(/dir, recursive) = %+v, %v; want the set of /dir/b", ev, err)
 	}
 }
 

@@ -273,8 +273,9 @@ func TestV3MembersAndWrongAPI(t *testing.T) {
 	if v, err := c.GetVersion(ctx); err != nil || v.Server == "" {
 		t.Fatalf("GetVersion = %+v, %v", v, err)
 	}
-	if err := client.NewAuthAPI(c).Enable(ctx); !errors.Is(err, client.ErrNotOnAPIv3) {
-		t.Errorf("AuthAPI.Enable on APIv3 = %v, want ErrNotOnAPIv3", err)
+	// v3 auth needs a root user before it can be switched on.
+	if err := client.NewAuthAPI(c).Enable(ctx); err == nil || !strings.Contains(err.Error(), "root user does not exist") {
+		t.Errorf("AuthAPI.Enable on APIv3 without root = %v, want etcd's refusal naming the root user", err)
 	}
 
 	// APIv2 against a member without the v2 API says so.
@@ -373,6 +374,71 @@ func TestV3Watch_oneStreamNoReads(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("a dropped watcher's stream was never closed")
 		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestV3Watch_keyBecomesDirectory watches a key that a Set with Dir
+// turns into a directory. The watcher holds the key and its marker (or
+// subtree) as two watches, which etcd answers apart: the write still
+// gives one event, a set of the directory with the key as PrevNode, and
+// the next event is the next write's. Names between the key and its
+// subtree (/k-x) are not watched. Each case runs live (writes after the
+// watcher has an event) and from history (all written before).
+func TestV3Watch_keyBecomesDirectory(t *testing.T) {
+	t.Parallel()
+	_, kapi, _ := startV3(t, 1)
+	ctx := ctxFor(t, 60*time.Second)
+	for i, tc := range []struct {
+		recursive, history bool
+	}{{false, false}, {true, false}, {false, true}, {true, true}} {
+		key := fmt.Sprintf("/k%d", i)
+		r, err := kapi.Set(ctx, "/start", key, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := kapi.Watcher(key, &client.WatcherOptions{AfterIndex: r.Index, Recursive: tc.recursive})
+		t.Cleanup(func() { w.(interface{ Close() error }).Close() })
+		next := func(what string) *client.Response {
+			t.Helper()
+			ev, err := w.Next(ctx)
+			if err != nil {
+				t.Fatalf("%+v: Next (%s) = %v", tc, what, err)
+			}
+			return ev
+		}
+		write := func(f func() error) {
+			t.Helper()
+			if err := f(); err != nil {
+				t.Fatalf("%+v: %v", tc, err)
+			}
+		}
+		set := func() error { _, err := kapi.Set(ctx, key, "1", nil); return err }
+		mkdir := func() error { _, err := kapi.Set(ctx, key, "", &client.SetOptions{Dir: true}); return err }
+		between := func() error { _, err := kapi.Set(ctx, key+"-x", "no", nil); return err }
+		rmdir := func() error { _, err := kapi.Delete(ctx, key, &client.DeleteOptions{Dir: true}); return err }
+		writes := []func() error{set, between, mkdir, between, rmdir}
+		if tc.history {
+			for _, f := range writes {
+				write(f)
+			}
+		} else {
+			write(set)
+		}
+		if ev := next("set"); ev.Action != "set" || ev.Node.Key != key || ev.Node.Value != "1" || ev.Node.Dir {
+			t.Errorf("%+v: first event = %+v", tc, ev)
+		}
+		if !tc.history {
+			for _, f := range writes[1:] {
+				write(f)
+			}
+		}
+		ev := next("mkdir")
+		if ev.Action != "set" || ev.Node.Key != key || !ev.Node.Dir || ev.PrevNode == nil || ev.PrevNode.Dir || ev.PrevNode.Value != "1" {
+			t.Errorf("%+v: event of the Set with Dir = %+v (prev %+v); want one set of the directory, the key as PrevNode", tc, ev, ev.PrevNode)
+		}
+		if ev := next("rmdir"); ev.Action != "delete" || ev.Node.Key != key || !ev.Node.Dir {
+			t.Errorf("%+v: event after = %+v; want the delete of the directory", tc, ev)
 		}
 	}
 }
