@@ -117,16 +117,28 @@ func (g *gateway) post(ctx context.Context, what string, body []byte) ([]byte, e
 	return b, nil
 }
 
-// gwRangeRequest is the range our Get sends: the key up to the end of
-// its subtree, serializable, as in docs/v3-layout.md.
+// gwRangeRequest is one range of our Get's read transaction.
 type gwRangeRequest struct {
 	Key          []byte `json:"key"`
 	RangeEnd     []byte `json:"range_end,omitempty"`
 	Serializable bool   `json:"serializable,omitempty"`
 }
 
-func getRangeBody(key string) []byte {
-	b, _ := json.Marshal(gwRangeRequest{Key: []byte(key), RangeEnd: []byte(rangeEnd(key + "/")), Serializable: true})
+type gwRequestOp struct {
+	Range *gwRangeRequest `json:"request_range"`
+}
+
+// getTxnBody is the read-only transaction our Get of key posts (key not
+// the root), as in docs/v3-layout.md: the key alone and, apart, its
+// subtree [key+"/", key+"0"), both serializable, so that a role holding
+// a directory's prefix or the node reads it.
+func getTxnBody(key string) []byte {
+	b, _ := json.Marshal(struct {
+		Success []gwRequestOp `json:"success"`
+	}{[]gwRequestOp{
+		{&gwRangeRequest{Key: []byte(key), Serializable: true}},
+		{&gwRangeRequest{Key: []byte(key + "/"), RangeEnd: []byte(rangeEnd(key + "/")), Serializable: true}},
+	}})
 	return b
 }
 
@@ -153,22 +165,31 @@ type gwRangeResponse struct {
 	Count  int64    `json:"count,string"`
 }
 
-// newGatewayGet posts the range our Get of key posts. With decode it
-// also decodes the answer with encoding/json and counts the key-values;
-// without, it only reads the body.
+// newGatewayGet posts the read transaction our Get of key posts. With
+// decode it also decodes the answer with encoding/json and counts the
+// key-values of both ranges; without, it only reads the body.
 func newGatewayGet(ep, key string, decode bool) (Getter, error) {
 	g := newGateway(ep)
-	body := getRangeBody(key)
+	body := getTxnBody(key)
 	return func(ctx context.Context) (int, error) {
-		b, err := g.post(ctx, "kv/range", body)
+		b, err := g.post(ctx, "kv/txn", body)
 		if err != nil || !decode {
 			return -1, err
 		}
-		var r gwRangeResponse
+		var r gwTxnResponse
 		if err := json.Unmarshal(b, &r); err != nil {
 			return 0, err
 		}
-		return len(r.Kvs), nil
+		if len(r.Responses) != 2 {
+			return 0, fmt.Errorf("bench: read transaction answered %d ranges, want 2", len(r.Responses))
+		}
+		n := 0
+		for _, op := range r.Responses {
+			if op.Range != nil {
+				n += len(op.Range.Kvs)
+			}
+		}
+		return n, nil
 	}, nil
 }
 
@@ -304,19 +325,27 @@ func (c *clientV3Candidate) Close() {
 	c.clients = nil
 }
 
-// get makes the range our Get of key makes, with clientv3.
+// get makes the read transaction our Get of key makes, with clientv3:
+// the key alone and its subtree, both serializable.
 func (c *clientV3Candidate) get(ep, key string) (Getter, error) {
 	cli, err := c.client(ep)
 	if err != nil {
 		return nil, err
 	}
-	end := rangeEnd(key + "/")
+	sub := key + "/"
+	end := rangeEnd(sub)
 	return func(ctx context.Context) (int, error) {
-		r, err := cli.Get(ctx, key, clientv3.WithRange(end), clientv3.WithSerializable())
+		r, err := cli.Txn(ctx).Then(
+			clientv3.OpGet(key, clientv3.WithSerializable()),
+			clientv3.OpGet(sub, clientv3.WithRange(end), clientv3.WithSerializable()),
+		).Commit()
 		if err != nil {
 			return 0, err
 		}
-		return len(r.Kvs), nil
+		if len(r.Responses) != 2 {
+			return 0, fmt.Errorf("bench: read transaction answered %d ranges, want 2", len(r.Responses))
+		}
+		return len(r.Responses[0].GetResponseRange().Kvs) + len(r.Responses[1].GetResponseRange().Kvs), nil
 	}, nil
 }
 
@@ -585,6 +614,7 @@ type recordTransport struct {
 	next http.RoundTripper
 
 	mu       sync.Mutex
+	paths    []string
 	requests [][]byte
 	answers  [][]byte
 }
@@ -610,6 +640,7 @@ func (t *recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(a))
 	t.mu.Lock()
+	t.paths = append(t.paths, req.URL.Path)
 	t.requests = append(t.requests, b)
 	t.answers = append(t.answers, a)
 	t.mu.Unlock()

@@ -41,8 +41,8 @@ func loadAvg() string {
 
 // v3Getters builds the candidates' Getters for a Get of key and checks
 // that ours decodes as many nodes as the others get key-values (a
-// directory's marker is its node) and that ours sends the range the
-// plain loops send.
+// directory's marker is its node) and that ours sends the read
+// transaction the plain loops send.
 func v3Getters(t *testing.T, ep, key string, rec bool, cv3 *clientV3Candidate) map[string]Getter {
 	t.Helper()
 	rt, err := recordOurs(ep, func(k ours.KeysAPI) error {
@@ -52,8 +52,8 @@ func v3Getters(t *testing.T, ep, key string, rec bool, cv3 *clientV3Candidate) m
 	if err != nil {
 		t.Fatalf("recording our Get(%q): %v", key, err)
 	}
-	if len(rt.requests) != 1 || !bytes.Equal(rt.requests[0], getRangeBody(key)) {
-		t.Fatalf("our Get(%q) sent %q, the plain loop sends %q", key, rt.requests, getRangeBody(key))
+	if len(rt.requests) != 1 || rt.paths[0] != "/v3/kv/txn" || !bytes.Equal(rt.requests[0], getTxnBody(key)) {
+		t.Fatalf("our Get(%q) sent %q to %q, the plain loop sends %q to /v3/kv/txn", key, rt.requests, rt.paths, getTxnBody(key))
 	}
 	gs := map[string]Getter{}
 	if gs[NameOurs], err = newOursV3Get(ep, key, rec); err != nil {
@@ -106,8 +106,8 @@ func v3Setters(t *testing.T, ep, key, val string, cv3 *clientV3Candidate) map[st
 		t.Fatalf("recording our Set(%q): %v", key, err)
 	}
 	p := newPlainSet(key, val)
-	if len(rt.requests) != 2 {
-		t.Fatalf("our Set(%q) sent %d requests, want 2: %q", key, len(rt.requests), rt.requests)
+	if len(rt.requests) != 2 || rt.paths[0] != "/v3/kv/txn" || rt.paths[1] != "/v3/kv/txn" {
+		t.Fatalf("our Set(%q) sent %d requests to %q, want 2 to /v3/kv/txn: %q", key, len(rt.requests), rt.paths, rt.requests)
 	}
 	commit, err := p.commit(rt.answers[0])
 	if err != nil {
