@@ -320,7 +320,8 @@ func (x v3AuthRoleAPI) RevokeRoleKV(ctx context.Context, role string, prefixes [
 // keeps one type per range, and a grant replaces it, so WRITE on a range
 // with READ becomes READWRITE; revoking WRITE of READWRITE leaves READ),
 // sends a grant or revoke per range that changes, then grants the extra
-// reads the role's permissions now need and revokes those no longer
+// ranges the role's permissions now need (reads, and write on the parent
+// directory's marker of a node with write) and revokes those no longer
 // needed. The steps are separate calls: a failure stops them midway,
 // and a concurrent change of the same role can interleave.
 func (x v3AuthRoleAPI) change(ctx context.Context, role string, prefixes []string, permType PermissionType, grant bool) (*Role, error) {
@@ -370,11 +371,11 @@ func (x v3AuthRoleAPI) change(ctx context.Context, role string, prefixes []strin
 	}
 	need := x.a.layout.neededAux(want)
 	var grants, revokes []v3Range
-	for r := range need {
-		if _, ok := cur[r]; !ok {
+	for r, b := range need {
+		if c, ok := cur[r]; !ok || c != b {
 			grants = append(grants, r)
-			want[r] = permRead
 		}
+		want[r] = b
 	}
 	for r, b := range want {
 		if c, ok := cur[r]; b != 0 && (!ok || c != b) && !r.isAux() {
@@ -382,7 +383,7 @@ func (x v3AuthRoleAPI) change(ctx context.Context, role string, prefixes []strin
 		}
 	}
 	for r := range cur {
-		if (r.isAux() && !need[r]) || (!r.isAux() && want[r] == 0) {
+		if (r.isAux() && need[r] == 0) || (!r.isAux() && want[r] == 0) {
 			revokes = append(revokes, r)
 		}
 	}

@@ -10,6 +10,10 @@ package client
 // Writes through KeysAPI read the ancestors of the key they change (as
 // keys and as directory markers: keys_v3_state.go), so every grant also
 // gives read on the ancestors' v3 keys that its own range does not hold.
+// Every write also records its action in the parent directory's marker,
+// so a write grant on one node ("/foo") also gives write on the parent's
+// marker (P+"/" for "/foo"); a prefix "/foo/*" holds that marker in its
+// own range.
 // Those extra grants are single keys spelt as the range [k, k+"\x00"),
 // which the library writes for nothing else: that is how GetRole tells
 // them from a v2 permission "/foo" (stored with no range end) and leaves
@@ -238,9 +242,12 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// neededAux returns the extra reads the v2 permissions among perms need.
-func (l permLayout) neededAux(perms map[v3Range]permBits) map[v3Range]bool {
-	need := map[v3Range]bool{}
+// neededAux returns the extra grants the v2 permissions among perms
+// need, with their types: read on every extra range, and also write on
+// the parent directory's marker of a node permission with write, where
+// every write of the node records its action.
+func (l permLayout) neededAux(perms map[v3Range]permBits) map[v3Range]permBits {
+	need := map[v3Range]permBits{}
 	for r, b := range perms {
 		if b == 0 {
 			continue
@@ -255,7 +262,10 @@ func (l permLayout) neededAux(perms map[v3Range]permBits) map[v3Range]bool {
 		}
 		_, aux := l.ranges(p)
 		for _, a := range aux {
-			need[a] = true
+			need[a] |= permRead
+		}
+		if b&permWrite != 0 && !p.prefix && p.path != "/" {
+			need[auxRange(l.markerKey(parentOf(p.path)))] |= permWrite
 		}
 	}
 	return need

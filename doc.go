@@ -171,8 +171,10 @@ read, write and readwrite are v3's READ, WRITE and READWRITE, merged per
 range (v3 keeps one type per range). A "*" anywhere but at the end is
 refused. Because KeysAPI reads the key, its directory markers and its
 ancestors before it writes, every grant also gives read on the
-ancestors' keys and markers above the path; GetRole leaves these extra
-reads out and a revoke removes those no longer needed. So:
+ancestors' keys and markers above the path; a write grant on one node
+("/foo") also gives write on its parent directory's marker, where every
+write records its action. GetRole leaves these extra grants out and a
+revoke removes those no longer needed. So:
 
   - a role with "/foo/*" can Get, Set, Delete and watch keys below /foo;
     writing also needs read (grant ReadWritePermission), and the
@@ -182,12 +184,14 @@ reads out and a revoke removes those no longer needed. So:
     read the key /foo (an extra read) and the subtree apart, not the
     names like "/foo-bar" that sort in between;
   - an exact "/foo" lets KeysAPI Get the key /foo (after etcd refuses
-    the read of its subtree, the key and its marker are read alone), but
-    not list a directory /foo nor Set /foo: every write records its
-    action in the parent directory's marker, which the grant lets the
-    role read but not write;
+    the read of its subtree, the key and its marker are read alone) and,
+    with write, Set, Update, Create or Delete it, but not list a
+    directory /foo nor write its siblings;
   - the extra reads show ancestors' directory markers, which name the
-    last key written in each directory.
+    last key written in each directory; with write on "/foo", the role
+    may also put or delete the parent's marker itself outside KeysAPI,
+    which can change the last-write record other clients and watchers
+    of that directory read, though none of the directory's other keys.
 
 v2's built-in roles: AddUser("root", ...) also creates the role root
 and grants it, since v3 requires both before Enable. GetRole("root")

@@ -79,15 +79,15 @@ func TestV3Auth_calls(t *testing.T) {
 	r, err = roles.GrantRoleKV(ctx, "app", []string{"/ro/*"}, WritePermission)
 	wantPerms(t, "GrantRoleKV(write /ro/*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/ro/*", "/rw/*"})
 	want := []string{
-		`READ p/ p/\x00`,        // the root marker, read by every write
-		"READWRITE p/a/b ",      // /a/b as a key
-		`READ p/a p/a\x00`,      // /a/b's parent as a key and marker
-		`READ p/a/ p/a/\x00`,    //
-		"READWRITE p/a/b/ ",     // /a/b's marker
-		`READ p/ro p/ro\x00`,    // /ro as a key (its marker is in the range)
-		"READWRITE p/ro/ p/ro0", // /ro/*
-		`READ p/rw p/rw\x00`,    //
-		"READWRITE p/rw/ p/rw0", // /rw/*
+		`READ p/ p/\x00`,          // the root marker, read by every write
+		"READWRITE p/a/b ",        // /a/b as a key
+		`READ p/a p/a\x00`,        // /a/b's parent as a key and marker
+		`READWRITE p/a/ p/a/\x00`, // written too: every write of /a/b records itself there
+		"READWRITE p/a/b/ ",       // /a/b's marker
+		`READ p/ro p/ro\x00`,      // /ro as a key (its marker is in the range)
+		"READWRITE p/ro/ p/ro0",   // /ro/*
+		`READ p/rw p/rw\x00`,      //
+		"READWRITE p/rw/ p/rw0",   // /rw/*
 	}
 	got := storedPerms(g, "app")
 	slices.Sort(got)
@@ -97,6 +97,13 @@ func TestV3Auth_calls(t *testing.T) {
 	}
 	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/ro/*"}, WritePermission)
 	wantPerms(t, "RevokeRoleKV(write /ro/*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/rw/*"})
+	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/a/b"}, WritePermission)
+	wantPerms(t, "RevokeRoleKV(write /a/b)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/rw/*"})
+	for _, p := range []string{`READ p/a/ p/a/\x00`, "READ p/a/b ", "READ p/a/b/ "} {
+		if got := storedPerms(g, "app"); !slices.Contains(got, p) {
+			t.Errorf("v3 permissions after revoking write of /a/b = %q, want %q among them (no write left on the parent's marker)", got, p)
+		}
+	}
 	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/a/b", "/ro/*"}, ReadWritePermission)
 	wantPerms(t, "RevokeRoleKV(readwrite /a/b /ro/*)", r, err, []string{"/rw/*"}, []string{"/rw/*"})
 	want = []string{`READ p/ p/\x00`, `READ p/rw p/rw\x00`, "READWRITE p/rw/ p/rw0"}

@@ -256,7 +256,8 @@ func TestV3Auth_permissions(t *testing.T) {
 }
 
 // TestV3Auth_nodeAndDirectory checks the two narrow grants: the exact
-// path "/solo" lets its holder Get the key /solo, and "/dir/*"
+// path "/solo" lets its holder Get and Set the key /solo (not its
+// siblings), and "/dir/*"
 // lets it Get and watch the directory /dir itself (recursively), though
 // /dir-x and /dir.bak lie between /dir and its subtree in v3's order.
 func TestV3Auth_nodeAndDirectory(t *testing.T) {
@@ -297,14 +298,33 @@ func TestV3Auth_nodeAndDirectory(t *testing.T) {
 		t.Errorf("bob Get(/solo) = %+v, %v", r, err)
 	}
 	// A write records its action in the parent's marker (here the root
-	// marker app/), which the grant lets bob read but not write: Set is
-	// refused (docs/v3-layout.md, "Auth").
-	_, err := kapi.Set(ctx, "/solo", "by-bob", nil)
-	wantDenied(t, "bob Set(/solo)", err)
-	if r, err := kapi.Get(ctx, "/solo", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-root" {
-		t.Errorf("bob Get(/solo) after the refused Set = %+v, %v", r, err)
+	// marker app/), which the grant lets bob write too
+	// (docs/v3-layout.md, "Auth"); his siblings stay refused.
+	if r, err := kapi.Set(ctx, "/solo", "by-bob", nil); err != nil || r.Node.Value != "by-bob" || r.PrevNode == nil || r.PrevNode.Value != "by-root" {
+		t.Fatalf("bob Set(/solo) = %+v, %v", r, err)
 	}
-	_, err = kapi.Get(ctx, "/solo/x", nil)
+	if r, err := kapi.Get(ctx, "/solo", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-bob" {
+		t.Errorf("bob Get(/solo) after his Set = %+v, %v", r, err)
+	}
+	if r, err := kapi.Delete(ctx, "/solo", nil); err != nil || r.PrevNode == nil || r.PrevNode.Value != "by-bob" {
+		t.Fatalf("bob Delete(/solo) = %+v, %v", r, err)
+	}
+	if r, err := kapi.Create(ctx, "/solo", "again"); err != nil || r.Node.Value != "again" {
+		t.Fatalf("bob Create(/solo) = %+v, %v", r, err)
+	}
+	for _, k := range []string{"/solo2", "/other", "/solo-x"} {
+		_, err := kapi.Set(ctx, k, "by-bob", nil)
+		wantDenied(t, "bob Set("+k+")", err)
+	}
+	for _, k := range []string{"/solo2", "/other"} {
+		if _, err := rk.Get(ctx, k, &client.GetOptions{Quorum: true}); !client.IsKeyNotFound(err) {
+			t.Errorf("root Get(%s) after bob's refused Set = %v, want Key not found", k, err)
+		}
+	}
+	if r, err := rk.Get(ctx, "/solo-x", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-root" {
+		t.Errorf("root Get(/solo-x) after bob's refused Set = %+v, %v", r, err)
+	}
+	_, err := kapi.Get(ctx, "/solo/x", nil)
 	wantDenied(t, "bob Get(/solo/x)", err)
 	_, err = kapi.Get(ctx, "/solo-x", nil)
 	wantDenied(t, "bob Get(/solo-x)", err)
