@@ -68,6 +68,7 @@ func bigFixture(t *testing.T, kapi client.KeysAPI, c client.Client) []string {
 	set("/cfg/one", "only bob reads this", nil)
 	set("/cfg/two", "bob does not", nil)
 	set("/cfg/one.bak", "a sibling bob does not read", nil)
+	set("/cfg/note", "bob writes this", nil)
 	for _, d := range []string{"/empty", "/big/empty", "/cfg/deep/empty"} {
 		set(d, "", &client.SetOptions{Dir: true})
 	}
@@ -104,6 +105,7 @@ func bigFixture(t *testing.T, kapi client.KeysAPI, c client.Client) []string {
 	grant("app", []string{"/big/d00/*"}, client.WritePermission)
 	grant("queue", []string{"/queue/*"}, client.ReadWritePermission)
 	grant("reader", []string{"/cfg/one"}, client.ReadPermission)
+	grant("reader", []string{"/cfg/note"}, client.ReadWritePermission)
 	for u, rs := range map[string][]string{"alice": {"app", "queue"}, "bob": {"reader"}, "carol": {"app"}} {
 		must(users.AddUser(ctx, u, u+"pw"))
 		_, err := users.GrantUser(ctx, u, rs)
@@ -380,37 +382,28 @@ func checkPermissions(t *testing.T, ep string) {
 		user, key string
 		opts      *client.GetOptions
 		want      bool
-		// exactGet marks the reads v2 allows that the docs of today
-		// refuse: Get of /foo reads the range [P/foo, P/foo0), so a
-		// role needs "/foo*" to Get /foo (doc.go "Auth on APIv3"). They
-		// flip to allowed once Get reads a node's own key and subtree
-		// as separate ranges.
-		exactGet bool
 	}{
-		{"alice", "/big/d05/s0/k00005", nil, true, false},
-		{"alice", "/big/d05", dir, true, false}, // a directory inside /big/*
-		{"alice", "/queue/q0", dir, true, false},
-		{"alice", "/big", dir, false, true}, // the directory of /big/* itself
-		{"alice", "/cfg/one", nil, false, false},
-		{"alice", "/ttl", dir, false, false},
-		{"alice", "/", dir, false, false},
-		{"bob", "/cfg/one", nil, false, true}, // the role's exact "/cfg/one"
-		{"bob", "/cfg/two", nil, false, false},
-		{"bob", "/cfg/one.bak", nil, false, false},
-		{"bob", "/cfg", dir, false, false},
-		{"bob", "/big/d05/s0/k00005", nil, false, false},
-		{"root", "/", dir, true, false},
+		{"alice", "/big/d05/s0/k00005", nil, true},
+		{"alice", "/big/d05", dir, true}, // a directory inside /big/*
+		{"alice", "/queue/q0", dir, true},
+		{"alice", "/big", dir, true}, // the directory of /big/* itself
+		{"alice", "/cfg/one", nil, false},
+		{"alice", "/ttl", dir, false},
+		{"alice", "/", dir, false},
+		{"bob", "/cfg/one", nil, true},  // the role's exact "/cfg/one"
+		{"bob", "/cfg/note", nil, true}, // and its exact "/cfg/note"
+		{"bob", "/cfg/two", nil, false},
+		{"bob", "/cfg/one.bak", nil, false},
+		{"bob", "/cfg", dir, false},
+		{"bob", "/big/d05/s0/k00005", nil, false},
+		{"root", "/", dir, true},
 	} {
 		_, err := kapi[c.user].Get(ctx, c.key, c.opts)
 		switch {
 		case c.want && err != nil:
 			t.Errorf("%s: Get %s: %v, want it allowed", c.user, c.key, err)
 		case !c.want && !refused(err):
-			note := ""
-			if c.exactGet {
-				note = " (v2 allows it; the docs refuse it until Get reads exact ranges: update this case)"
-			}
-			t.Errorf("%s: Get %s: %v, want v2's refusal (code 110)%s", c.user, c.key, err, note)
+			t.Errorf("%s: Get %s: %v, want v2's refusal (code 110)", c.user, c.key, err)
 		}
 	}
 	for _, c := range []struct {
@@ -425,7 +418,9 @@ func checkPermissions(t *testing.T, ep string) {
 		{"alice", "/cfg/new", false},
 		{"alice", "/new", false},
 		{"bob", "/cfg/one", false}, // read-only
+		{"bob", "/cfg/note", true}, // his exact read-write "/cfg/note"
 		{"bob", "/cfg/one2", false},
+		{"bob", "/cfg/note2", false},
 		{"root", "/ttl/new", true},
 	} {
 		value := "by " + c.user
