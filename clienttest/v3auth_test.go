@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed26e043ee/client"
 	"github.com/seed26e043ee/client/clienttest"
+	"github.com/seed26e043ee/client/internal/etcdtest"
 )
 
 // v3call posts body to /v3/<what> with token (none for "") and returns
@@ -75,8 +76,10 @@ const (
 // TestV3Auth_management replays users and roles being made, read and
 // refused before auth is on, as etcd 3.6.16 answered them.
 func TestV3Auth_management(t *testing.T) {
-	srv := clienttest.NewServer(t)
-	e := srv.Endpoints()[0]
+	testV3AuthManagement(t, clienttest.NewServer(t).Endpoints()[0])
+}
+
+func testV3AuthManagement(t *testing.T, e string) {
 	runSteps(t, e, []v3step{
 		{"auth/authenticate", `{"name":"root","password":"x"}`, "", 400, `{"code":9,"message":"etcdserver: authentication is not enabled"}`},
 		{"auth/enable", `{}`, "", 400, `{"code":9,"message":"etcdserver: root user does not exist"}`},
@@ -158,8 +161,10 @@ func setUpV3Auth(t *testing.T, e string) {
 // TestV3Auth_checks: tokens and the rights of each kind of call while
 // auth is on, as etcd 3.6.16 answered them.
 func TestV3Auth_checks(t *testing.T) {
-	srv := clienttest.NewServer(t)
-	e := srv.Endpoints()[0]
+	testV3AuthChecks(t, clienttest.NewServer(t).Endpoints()[0])
+}
+
+func testV3AuthChecks(t *testing.T, e string) {
 	setUpV3Auth(t, e)
 	root := v3token(t, e, "root", "rootpw")
 	alice := v3token(t, e, "alice", "apw")
@@ -338,8 +343,10 @@ func openAuthWatch(t *testing.T, base, token, first string) *watchStream {
 // TestV3Auth_watch: etcd answers a refused watch with a 200 and a
 // canceled watch -1 naming the refusal, and keeps the stream.
 func TestV3Auth_watch(t *testing.T) {
-	srv := clienttest.NewServer(t)
-	e := srv.Endpoints()[0]
+	testV3AuthWatch(t, clienttest.NewServer(t).Endpoints()[0])
+}
+
+func testV3AuthWatch(t *testing.T, e string) {
 	setUpV3Auth(t, e)
 	alice := v3token(t, e, "alice", "apw")
 	refusal := func(reason string) string {
@@ -357,6 +364,23 @@ func TestV3Auth_watch(t *testing.T) {
 	// The stream goes on: the first watch still sees a write.
 	v3call(t, e, "kv/put", `{"key":"Yg==","value":"eA=="}`, alice)
 	assert.Contains(t, ws.next(t), `"kv":{"key":"Yg==","create_revision":"2","mod_revision":"2","version":"1","value":"eA=="}`)
+}
+
+// TestV3Auth_againstEtcd runs the wire tests above against a fresh etcd
+// 3.6.16 each (skipped, as the other real-etcd tests, when none can be
+// found or built), so that the answers they expect stay etcd's.
+func TestV3Auth_againstEtcd(t *testing.T) {
+	for name, run := range map[string]func(*testing.T, string){
+		"management": testV3AuthManagement,
+		"checks":     testV3AuthChecks,
+		"watch":      testV3AuthWatch,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cl := etcdtest.Start(t, 1, etcdtest.Options{Version: "3.6.16", V3Only: true})
+			run(t, cl.Endpoints()[0])
+		})
+	}
 }
 
 // TestV3Auth_library: a program on APIv3 with a user and password,
