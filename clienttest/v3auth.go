@@ -445,37 +445,26 @@ type v3HeaderOnly struct {
 }
 
 // v3AuthCall reads a request of an auth call into req, runs change under
-// the auth store's mutex and answers its refusal, or, when out is nil,
-// the bare header.
-func (m *Member) v3AuthCall(w http.ResponseWriter, r *http.Request, req any, change func(a *v3AuthStore) (any, *gwError)) {
+// the auth store's mutex and answers its refusal, or its answer, or the
+// bare header when that is nil. h is the header of the answer: auth
+// calls carry the key space's revision.
+func (m *Member) v3AuthCall(w http.ResponseWriter, r *http.Request, req any, change func(a *v3AuthStore, h headerJSON) (any, *gwError)) {
 	if !readV3(w, r, req) {
 		return
 	}
+	h := m.v3Header(m.srv.v3.revisionNow())
 	a := m.srv.v3authStore()
 	a.mu.Lock()
-	out, err := change(a)
+	out, err := change(a, h)
 	a.mu.Unlock()
-	if err != nil {
+	switch {
+	case err != nil:
 		writeGatewayError(w, err)
-		return
-	}
-	h := m.v3Header(m.srv.v3.revisionNow())
-	if out == nil {
+	case out == nil:
 		writeGateway(w, v3HeaderOnly{h})
-		return
+	default:
+		writeGateway(w, out)
 	}
-	// Every answer with more than a header starts with it; fill it in.
-	switch o := out.(type) {
-	case *v3StatusResponse:
-		o.Header = h
-	case *v3TokenResponse:
-		o.Header = h
-	case *v3NamesResponse:
-		o.Header = h
-	case *v3PermsResponse:
-		o.Header = h
-	}
-	writeGateway(w, out)
 }
 
 type v3StatusResponse struct {
@@ -517,7 +506,7 @@ func (e *v3PermType) UnmarshalJSON(b []byte) error {
 
 func (m *Member) v3AuthEnable(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled {
 			return nil, nil
 		}
@@ -536,7 +525,7 @@ func (m *Member) v3AuthEnable(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3AuthDisable(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if !a.enabled {
 			return nil, nil
 		}
@@ -549,8 +538,8 @@ func (m *Member) v3AuthDisable(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3AuthStatus(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
-		return &v3StatusResponse{Enabled: a.enabled, AuthRevision: a.rev}, nil
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
+		return &v3StatusResponse{Header: h, Enabled: a.enabled, AuthRevision: a.rev}, nil
 	})
 }
 
@@ -574,7 +563,7 @@ func (m *Member) v3Authenticate(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if !a.enabled {
 			return nil, errV3AuthNotEnabled
 		}
@@ -587,7 +576,7 @@ func (m *Member) v3Authenticate(w http.ResponseWriter, r *http.Request) {
 		case u.password != hashPassword(req.Password):
 			return nil, errV3AuthFailed
 		}
-		return &v3TokenResponse{Token: a.newToken(req.Name)}, nil
+		return &v3TokenResponse{Header: h, Token: a.newToken(req.Name)}, nil
 	})
 }
 
@@ -608,7 +597,7 @@ func (m *Member) v3UserAdd(w http.ResponseWriter, r *http.Request) {
 			NoPassword bool `json:"no_password"`
 		} `json:"options"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		switch {
 		case req.Name == "":
 			return nil, errV3UserEmpty
@@ -630,7 +619,7 @@ func (m *Member) v3UserGet(w http.ResponseWriter, r *http.Request) {
 		Name string `json:"name"`
 	}
 	c := callerOf(r)
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		// A user may read itself; anyone else needs the root role.
 		if c.on && c.user != req.Name && !a.isRoot(c.user) {
 			return nil, errV3PermDenied
@@ -639,19 +628,19 @@ func (m *Member) v3UserGet(w http.ResponseWriter, r *http.Request) {
 		if u == nil {
 			return nil, errV3UserNotFound
 		}
-		return &v3NamesResponse{Roles: slices.Clone(u.roles)}, nil
+		return &v3NamesResponse{Header: h, Roles: slices.Clone(u.roles)}, nil
 	})
 }
 
 func (m *Member) v3UserList(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		var names []string
 		for n := range a.users {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return &v3NamesResponse{Users: names}, nil
+		return &v3NamesResponse{Header: h, Users: names}, nil
 	})
 }
 
@@ -659,7 +648,7 @@ func (m *Member) v3UserDelete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Name == v3RootName {
 			return nil, errV3InvalidAuthMgmt
 		}
@@ -678,7 +667,7 @@ func (m *Member) v3UserChangePassword(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		u := a.users[req.Name]
 		if u == nil {
 			return nil, errV3UserNotFound
@@ -695,7 +684,7 @@ func (m *Member) v3UserGrant(w http.ResponseWriter, r *http.Request) {
 		User string `json:"user"`
 		Role string `json:"role"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		u := a.users[req.User]
 		if u == nil {
 			return nil, errV3UserNotFound
@@ -717,7 +706,7 @@ func (m *Member) v3UserRevoke(w http.ResponseWriter, r *http.Request) {
 		Name string `json:"name"`
 		Role string `json:"role"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Name == v3RootName && req.Role == v3RootName {
 			return nil, errV3InvalidAuthMgmt
 		}
@@ -739,7 +728,7 @@ func (m *Member) v3RoleAdd(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if req.Name == "" {
 			return nil, errV3RoleEmpty
 		}
@@ -757,7 +746,7 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 		Role string `json:"role"`
 	}
 	c := callerOf(r)
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		// A user may read the roles it holds; others need the root role.
 		if c.on && !a.isRoot(c.user) {
 			if u := a.users[c.user]; u == nil || !slices.Contains(u.roles, req.Role) {
@@ -770,9 +759,9 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.Role == v3RootName {
 			// etcd shows the root role as the right to everything.
-			return &v3PermsResponse{Perm: []v3PermJSON{{PermType: "READWRITE", RangeEnd: []byte{0}}}}, nil
+			return &v3PermsResponse{Header: h, Perm: []v3PermJSON{{PermType: "READWRITE", RangeEnd: []byte{0}}}}, nil
 		}
-		out := &v3PermsResponse{}
+		out := &v3PermsResponse{Header: h}
 		for _, p := range perms {
 			pj := v3PermJSON{Key: []byte(p.key), RangeEnd: []byte(p.end)}
 			if p.typ != v3PermRead {
@@ -786,13 +775,13 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleList(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		var names []string
 		for n := range a.roles {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return &v3NamesResponse{Roles: names}, nil
+		return &v3NamesResponse{Header: h, Roles: names}, nil
 	})
 }
 
@@ -800,7 +789,7 @@ func (m *Member) v3RoleDelete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Role string `json:"role"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Role == v3RootName {
 			return nil, errV3InvalidAuthMgmt
 		}
@@ -828,7 +817,7 @@ func (m *Member) v3RoleGrant(w http.ResponseWriter, r *http.Request) {
 			RangeEnd jbytes     `json:"range_end"`
 		} `json:"perm"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if req.Perm == nil {
 			return nil, errV3PermNotGiven
 		}
@@ -862,7 +851,7 @@ func (m *Member) v3RoleRevoke(w http.ResponseWriter, r *http.Request) {
 		Key      jbytes `json:"key"`
 		RangeEnd jbytes `json:"range_end"`
 	}
-	m.v3AuthCall(w, r, &req, func(a *v3AuthStore) (any, *gwError) {
+	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		perms, ok := a.roles[req.Role]
 		if !ok {
 			return nil, errV3RoleNotFound
