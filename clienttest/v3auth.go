@@ -64,24 +64,23 @@ const (
 
 // The refusals of the v3 auth, with the gateway's status and gRPC code.
 var (
-	errV3AuthNotEnabled   = &gwError{400, grpcFailedPrecondition, "etcdserver: authentication is not enabled"}
-	errV3AuthFailed       = &gwError{400, grpcInvalidArgument, "etcdserver: authentication failed, invalid user ID or password"}
-	errV3NoPasswordUser   = &gwError{500, grpcUnknown, "auth: authentication failed, password was given for no password user"}
-	errV3UserEmpty        = &gwError{400, grpcInvalidArgument, "etcdserver: user name is empty"}
-	errV3InvalidToken     = &gwError{401, grpcUnauthenticated, "etcdserver: invalid auth token"}
-	errV3PermDenied       = &gwError{403, grpcPermissionDenied, "etcdserver: permission denied"}
-	errV3NoRootUser       = &gwError{400, grpcFailedPrecondition, "etcdserver: root user does not exist"}
-	errV3NoRootRole       = &gwError{400, grpcFailedPrecondition, "etcdserver: root user does not have root role"}
-	errV3UserExists       = &gwError{400, grpcFailedPrecondition, "etcdserver: user name already exists"}
-	errV3UserNotFound     = &gwError{400, grpcFailedPrecondition, "etcdserver: user name not found"}
-	errV3RoleExists       = &gwError{400, grpcFailedPrecondition, "etcdserver: role name already exists"}
-	errV3RoleNotFound     = &gwError{400, grpcFailedPrecondition, "etcdserver: role name not found"}
-	errV3RoleEmpty        = &gwError{400, grpcInvalidArgument, "etcdserver: role name is empty"}
-	errV3RoleNotGranted   = &gwError{400, grpcFailedPrecondition, "etcdserver: role is not granted to the user"}
-	errV3PermNotGiven     = &gwError{400, grpcInvalidArgument, "etcdserver: permission not given"}
-	errV3PermNotGranted   = &gwError{400, grpcFailedPrecondition, "etcdserver: permission is not granted to the role"}
-	errV3InvalidAuthMgmt  = &gwError{400, grpcInvalidArgument, "etcdserver: invalid auth management"}
-	errV3BadPermissionArg = &gwError{400, grpcInvalidArgument, "etcdserver: invalid permission type"}
+	errV3AuthNotEnabled  = &gwError{400, grpcFailedPrecondition, "etcdserver: authentication is not enabled"}
+	errV3AuthFailed      = &gwError{400, grpcInvalidArgument, "etcdserver: authentication failed, invalid user ID or password"}
+	errV3NoPasswordUser  = &gwError{500, grpcUnknown, "auth: authentication failed, password was given for no password user"}
+	errV3UserEmpty       = &gwError{400, grpcInvalidArgument, "etcdserver: user name is empty"}
+	errV3InvalidToken    = &gwError{401, grpcUnauthenticated, "etcdserver: invalid auth token"}
+	errV3PermDenied      = &gwError{403, grpcPermissionDenied, "etcdserver: permission denied"}
+	errV3NoRootUser      = &gwError{400, grpcFailedPrecondition, "etcdserver: root user does not exist"}
+	errV3NoRootRole      = &gwError{400, grpcFailedPrecondition, "etcdserver: root user does not have root role"}
+	errV3UserExists      = &gwError{400, grpcFailedPrecondition, "etcdserver: user name already exists"}
+	errV3UserNotFound    = &gwError{400, grpcFailedPrecondition, "etcdserver: user name not found"}
+	errV3RoleExists      = &gwError{400, grpcFailedPrecondition, "etcdserver: role name already exists"}
+	errV3RoleNotFound    = &gwError{400, grpcFailedPrecondition, "etcdserver: role name not found"}
+	errV3RoleEmpty       = &gwError{400, grpcInvalidArgument, "etcdserver: role name is empty"}
+	errV3RoleNotGranted  = &gwError{400, grpcFailedPrecondition, "etcdserver: role is not granted to the user"}
+	errV3PermNotGiven    = &gwError{400, grpcInvalidArgument, "etcdserver: permission not given"}
+	errV3PermNotGranted  = &gwError{400, grpcFailedPrecondition, "etcdserver: permission is not granted to the role"}
+	errV3InvalidAuthMgmt = &gwError{400, grpcInvalidArgument, "etcdserver: invalid auth management"}
 )
 
 // v3Perm is one permission of a role: keys [key, end), the key alone
@@ -485,7 +484,7 @@ type v3NamesResponse struct {
 }
 
 type v3PermJSON struct {
-	PermType string `json:"permType,omitempty"`
+	PermType any    `json:"permType,omitempty"` // a name, or a number`
 	Key      []byte `json:"key,omitempty"`
 	RangeEnd []byte `json:"range_end,omitempty"`
 }
@@ -764,8 +763,12 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 		out := &v3PermsResponse{Header: h}
 		for _, p := range perms {
 			pj := v3PermJSON{Key: []byte(p.key), RangeEnd: []byte(p.end)}
-			if p.typ != v3PermRead {
+			switch {
+			case p.typ == v3PermRead: // the zero value is left out
+			case p.typ > 0 && int(p.typ) < len(v3PermNames):
 				pj.PermType = v3PermNames[p.typ]
+			default:
+				pj.PermType = p.typ // an unknown enum prints as its number
 			}
 			out.Perm = append(out.Perm, pj)
 		}
@@ -821,15 +824,15 @@ func (m *Member) v3RoleGrant(w http.ResponseWriter, r *http.Request) {
 		if req.Perm == nil {
 			return nil, errV3PermNotGiven
 		}
+		if len(req.Perm.Key) == 0 {
+			return nil, errV3InvalidAuthMgmt
+		}
 		perms, ok := a.roles[req.Name]
 		if !ok {
 			return nil, errV3RoleNotFound
 		}
-		typ := int32(req.Perm.PermType)
-		if typ < v3PermRead || typ > v3PermReadWrite {
-			return nil, errV3BadPermissionArg
-		}
-		p := v3Perm{typ: typ, key: string(req.Perm.Key), end: string(req.Perm.RangeEnd)}
+		// etcd keeps a type it does not know; it grants nothing.
+		p := v3Perm{typ: int32(req.Perm.PermType), key: string(req.Perm.Key), end: string(req.Perm.RangeEnd)}
 		// The same keys granted again take the new type.
 		i := slices.IndexFunc(perms, func(q v3Perm) bool { return q.key == p.key && q.end == p.end })
 		if i >= 0 {

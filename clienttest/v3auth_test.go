@@ -82,6 +82,8 @@ func TestV3Auth_management(t *testing.T) {
 func testV3AuthManagement(t *testing.T, e string) {
 	runSteps(t, e, []v3step{
 		{"auth/authenticate", `{"name":"root","password":"x"}`, "", 400, `{"code":9,"message":"etcdserver: authentication is not enabled"}`},
+		{"auth/role/get", `{"role":"root"}`, "", 400, `{"code":9,"message":"etcdserver: role name not found"}`},
+		{"auth/user/get", `{"name":"root"}`, "", 400, `{"code":9,"message":"etcdserver: user name not found"}`},
 		{"auth/enable", `{}`, "", 400, `{"code":9,"message":"etcdserver: root user does not exist"}`},
 		{"auth/user/add", `{"name":"root","password":"rootpw"}`, "", 200, hdr1},
 		{"auth/enable", `{}`, "", 400, `{"code":9,"message":"etcdserver: root user does not have root role"}`},
@@ -104,6 +106,8 @@ func testV3AuthManagement(t *testing.T, e string) {
 		{"auth/role/grant", `{"name":"r1","perm":{"key":"eg=="}}`, "", 200, hdr1},
 		{"auth/role/grant", `{"name":"nope","perm":{"key":"eg=="}}`, "", 400, `{"code":9,"message":"etcdserver: role name not found"}`},
 		{"auth/role/grant", `{"name":"r1"}`, "", 400, `{"code":3,"message":"etcdserver: permission not given"}`},
+		{"auth/role/grant", `{"name":"nope"}`, "", 400, `{"code":3,"message":"etcdserver: permission not given"}`},
+		{"auth/role/grant", `{"name":"r1","perm":{"permType":"READ"}}`, "", 400, `{"code":3,"message":"etcdserver: invalid auth management"}`},
 		{"auth/role/grant", `{"name":"r1","perm":{"permType":"READ","key":"AA==","range_end":"AA=="}}`, "", 200, hdr1},
 		{"auth/role/get", `{"role":"r1"}`, "", 200, `{"header":{"revision":"1","raft_term":"2"},"perm":[{"key":"AA==","range_end":"AA=="},{"key":"YQ==","range_end":"Yw=="},{"permType":"WRITE","key":"Yg==","range_end":"ZA=="},{"permType":"READWRITE","key":"eA=="},{"key":"eg=="}]}`},
 		{"auth/role/get", `{"role":"root"}`, "", 200, `{"header":{"revision":"1","raft_term":"2"},"perm":[{"permType":"READWRITE","range_end":"AA=="}]}`},
@@ -131,6 +135,10 @@ func testV3AuthManagement(t *testing.T, e string) {
 		{"auth/role/delete", `{"role":"r1"}`, "", 400, `{"code":9,"message":"etcdserver: role name not found"}`},
 		// The role's users lose it.
 		{"auth/user/get", `{"name":"alice"}`, "", 200, hdr1},
+		// A permission type etcd does not know is kept, as a number.
+		{"auth/role/add", `{"name":"r9"}`, "", 200, hdr1},
+		{"auth/role/grant", `{"name":"r9","perm":{"permType":5,"key":"cQ=="}}`, "", 200, hdr1},
+		{"auth/role/get", `{"role":"r9"}`, "", 200, `{"header":{"revision":"1","raft_term":"2"},"perm":[{"permType":5,"key":"cQ=="}]}`},
 	})
 	// Auth is off: the status has no "enabled", its revision counts changes.
 	st, b := v3call(t, e, "auth/status", `{}`, "")
