@@ -33,11 +33,29 @@
 // answers follow the gateway: 64-bit numbers as strings, bytes in base64,
 // zero fields left out, and refusals as {"code":N,"message":...} with
 // etcd's status. Member faults and options apply to v3 calls as to v2
-// ones. v3 auth is separate from v2 auth in etcd and is not emulated: with
-// [WithBasicAuth] or v2 auth on, v3 calls still need no credentials.
+// ones.
+//
+// etcd 3.6's v3 auth is served on the same gateway (/v3/auth/...), apart
+// from the v2 auth as in etcd: users (with a password or none) and roles
+// with READ, WRITE and READWRITE permissions on keys and ranges, enabling
+// (only once user root holds role root) and disabling, and simple tokens
+// from /v3/auth/authenticate. While it is on, every v3 call needs a valid
+// token in its Authorization header; reads need READ over the whole range
+// they name, by the union of the user's roles, writes need WRITE, a
+// transaction needs the rights of what it compares and of both branches,
+// and the calls of an administrator need the root role, each refused with
+// etcd's code, message and status (a watch by a canceled watch on its
+// stream). A token lives until it goes unused for [WithV3TokenTTL] on the
+// server's [Clock] (etcd's default of 300s otherwise), its user's password
+// changes or auth is disabled, so that clients' re-authentication can be
+// tested. [WithBasicAuth] and v2 auth leave v3 calls open, as in etcd.
+//
 // Differences from etcd 3.6's gateway: the text of a refusal of a body
 // that does not parse may differ after its first words, the lease list
-// is sorted by ID, and /v3/maintenance/status reports [ServerVersion].
+// is sorted by ID, /v3/maintenance/status reports [ServerVersion], the
+// auth store's authRevision may count differently, tokens are only simple
+// ones (no JWT), and "revision of auth store is old" never comes, as every
+// call is checked and applied at once.
 //
 // The v2 auth API of etcd 3.4 is served too: users, roles, grants and
 // revokes, enabling and disabling auth, the root user and the guest role,

@@ -42,6 +42,7 @@ type config struct {
 	user, pass   string
 	authOn       bool
 	watchTimeout time.Duration
+	v3TokenTTL   time.Duration
 	memberCfgs   []MemberConfig
 }
 
@@ -114,6 +115,8 @@ type Server struct {
 	store     *store
 	v3        *v3store // the v3 key space, apart from the v2 one as in etcd
 	auth      *authStore
+	v3auth    *v3AuthStore // made by v3authStore
+	v3once    sync.Once
 	clusterID string
 	done      chan struct{} // closed by Close
 	handlers  sync.WaitGroup

@@ -82,11 +82,16 @@ func (m *Member) serveV3(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, errV3MethodNotAllow)
 		return
 	}
+	r, ok = m.v3Admit(w, r)
+	if !ok {
+		return
+	}
 	h(w, r)
 }
 
 func (m *Member) v3Routes() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
+	routes := m.v3AuthRoutes()
+	for path, h := range map[string]http.HandlerFunc{
 		"/v3/kv/range":              m.v3Range,
 		"/v3/kv/put":                m.v3Put,
 		"/v3/kv/deleterange":        m.v3DeleteRange,
@@ -106,12 +111,15 @@ func (m *Member) v3Routes() map[string]http.HandlerFunc {
 		"/v3/cluster/member/remove": m.v3MemberRemove,
 		"/v3/cluster/member/update": m.v3MemberUpdate,
 		"/v3/maintenance/status":    m.v3Status,
+	} {
+		routes[path] = h
 	}
+	return routes
 }
 
 func (m *Member) v3Range(w http.ResponseWriter, r *http.Request) {
 	var req rangeRequest
-	if !readV3(w, r, &req) {
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, rangeNeeds(&req)) {
 		return
 	}
 	resp, err := m.srv.v3.Range(&req)
@@ -125,7 +133,7 @@ func (m *Member) v3Range(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3Put(w http.ResponseWriter, r *http.Request) {
 	var req putRequest
-	if !readV3(w, r, &req) {
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, putNeeds(&req)) {
 		return
 	}
 	resp, err := m.srv.v3.Put(&req)
@@ -139,7 +147,7 @@ func (m *Member) v3Put(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3DeleteRange(w http.ResponseWriter, r *http.Request) {
 	var req deleteRangeRequest
-	if !readV3(w, r, &req) {
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, deleteNeeds(&req)) {
 		return
 	}
 	resp, err := m.srv.v3.DeleteRange(&req)
@@ -153,7 +161,7 @@ func (m *Member) v3DeleteRange(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3Txn(w http.ResponseWriter, r *http.Request) {
 	var req txnRequest
-	if !readV3(w, r, &req) {
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, txnNeeds(&req)) {
 		return
 	}
 	resp, err := m.srv.v3.Txn(&req)
@@ -210,7 +218,7 @@ func (m *Member) v3LeaseGrant(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3LeaseRevoke(w http.ResponseWriter, r *http.Request) {
 	var req leaseIDRequest
-	if !readV3(w, r, &req) {
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, m.srv.leaseNeeds(int64(req.ID))) {
 		return
 	}
 	rev, err := m.srv.v3.Revoke(int64(req.ID))

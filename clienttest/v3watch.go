@@ -199,6 +199,12 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case req.Create != nil:
 				cr := req.Create
+				if reason := m.v3WatchRefusal(r, cr); reason != "" {
+					if !send(watchResponse{Header: headerJSON{Revision: s.v3.revisionNow()}, WatchID: -1, Created: true, Canceled: true, CancelReason: reason}) {
+						return
+					}
+					continue
+				}
 				id := int64(cr.WatchID)
 				if id == 0 {
 					for watchers[nextID] != nil {
