@@ -78,6 +78,11 @@ func v3Scenarios() []v3scenario {
 		}},
 		{name: "range_serializable", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1}}`), kvRange(`{"key":{k:a},"serializable":true}`)}},
 		{name: "range_end_before_key", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:b},"value":{v:1}}`), kvRange(`{"key":{k:b},"range_end":{k:a}}`)}},
+		{name: "range_negative_revision", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1}}`), kvRange(`{"key":{k:a},"revision":-1}`), kvRange(`{"key":{k:a},"revision":0}`)}},
+		{name: "range_nested_in_txn", steps: []v3req{
+			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvPut(`{"key":{k:b},"value":{v:3}}`),
+			kvTxn(`{"success":[{"request_range":{"key":{k:a},"revision":{r+1}}},{"request_range":{"key":{k:},"range_end":{end:},"count_only":true}},{"request_range":{"key":{k:},"range_end":{end:},"limit":1,"sort_order":"DESCEND","keys_only":true}}]}`),
+		}},
 		{name: "range_no_key", steps: []v3req{kvRange(`{}`), kvRange(``)}},
 
 		// Delete.
@@ -164,6 +169,7 @@ func v3Scenarios() []v3scenario {
 			kvRange(`{"key":{k:},"range_end":{end:}}`),
 		}},
 		{name: "txn_lease_not_found", steps: []v3req{kvTxn(`{"success":[{"request_put":{"key":{k:a},"value":{v:1},"lease":2002}}]}`), kvRange(`{"key":{k:a}}`)}},
+		{name: "txn_compare_empty_key", steps: []v3req{kvTxn(`{"compare":[{"target":"VERSION","result":"EQUAL","version":0}]}`)}},
 		{name: "txn_empty_key_op", steps: []v3req{kvTxn(`{"success":[{"request_put":{"value":{v:1}}}]}`)}},
 		{name: "txn_too_many_ops", steps: []v3req{kvTxn(txnPuts(129)), kvTxn(txnPuts(128)), kvRange(`{"key":{k:},"range_end":{end:},"count_only":true}`)}},
 
@@ -174,6 +180,7 @@ func v3Scenarios() []v3scenario {
 			kvRange(`{"key":{k:a},"revision":{r+1}}`), kvRange(`{"key":{k:a},"revision":{r+2}}`), kvRange(`{"key":{k:a}}`),
 		}},
 		{name: "compact_twice", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvCompact(`{"revision":{r+2},"physical":true}`), kvCompact(`{"revision":{r+1}}`), kvCompact(`{"revision":{r+2}}`)}},
+		{name: "compact_zero", steps: []v3req{kvCompact(`{}`)}},
 		{name: "compact_future", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1}}`), kvCompact(`{"revision":{r+5}}`)}},
 
 		// Leases.
@@ -181,6 +188,7 @@ func v3Scenarios() []v3scenario {
 		{name: "lease_grant_chosen_id", steps: []v3req{leaseGrant(`{"TTL":60,"ID":3001}`), leaseTTL(`{"ID":3001}`)}},
 		{name: "lease_grant_duplicate_id", steps: []v3req{leaseGrant(`{"TTL":60,"ID":3002}`), leaseGrant(`{"TTL":30,"ID":3002}`)}},
 		{name: "lease_grant_min_ttl", steps: []v3req{leaseGrant(`{"TTL":1,"ID":3003}`), leaseGrant(`{"ID":3004}`)}},
+		{name: "lease_grant_negative_ttl", steps: []v3req{leaseGrant(`{"TTL":-5,"ID":3015}`)}},
 		{name: "lease_grant_ttl_too_large", steps: []v3req{leaseGrant(`{"TTL":9000000001,"ID":3005}`)}},
 		{name: "lease_revoke_deletes_keys", steps: []v3req{
 			leaseGrant(`{"TTL":100,"ID":3006}`),
@@ -239,6 +247,11 @@ func v3Scenarios() []v3scenario {
 		{name: "watch_two_watchers", steps: []v3req{
 			watch(send(`{"create_request":{"key":{k:a}}}`), read(1), send(`{"create_request":{"key":{k:b}}}`), read(1),
 				also(kvPut(`{"key":{k:b},"value":{v:1}}`)), read(1), also(kvPut(`{"key":{k:a},"value":{v:1}}`)), read(1)),
+		}},
+		{name: "watch_duplicate_id", steps: []v3req{watch(send(`{"create_request":{"key":{k:a},"watch_id":7}}`), read(1), send(`{"create_request":{"key":{k:b},"watch_id":7}}`), read(1))}},
+		{name: "watch_lease_revoke", steps: []v3req{
+			leaseGrant(`{"TTL":100,"ID":3016}`), kvPut(`{"key":{k:a},"value":{v:1},"lease":3016}`), kvPut(`{"key":{k:b},"value":{v:2},"lease":3016}`),
+			watch(send(`{"create_request":{"key":{k:},"range_end":{end:},"prev_kv":true}}`), read(1), also(leaseRevoke(`{"ID":3016}`)), read(1)),
 		}},
 		{name: "watch_compacted", steps: []v3req{
 			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvCompact(`{"revision":{r+2},"physical":true}`),
