@@ -27,8 +27,9 @@ func (c *Clock) Now() time.Time {
 }
 
 // Advance moves the clock forward by d. Before it returns, every key whose
-// expiration has been reached is removed, each with an expire event, in
-// every server using the clock.
+// expiration has been reached is removed, each with an expire event, and
+// every v3 lease whose time has come is revoked with its keys, in every
+// server using the clock.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
@@ -40,6 +41,7 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 	for _, s := range servers {
 		s.store.expire(now)
+		s.v3.expire(now)
 	}
 }
 

@@ -1,7 +1,8 @@
-// Package clienttest runs an in-memory etcd v2 server for tests: it speaks
+// Package clienttest runs an in-memory etcd server for tests: it speaks
 // the v2 HTTP API of etcd 3.4 (keys, watches, members, /version, /health)
-// over real 127.0.0.1 listeners, so code under test talks to it through the
-// real client and the real network stack.
+// and etcd 3.6's v3 JSON gateway over real 127.0.0.1 listeners, so code
+// under test talks to it through the real client and the real network
+// stack.
 //
 // One line starts it for a test, and the test's cleanup stops it:
 //
@@ -16,6 +17,27 @@
 // keys, hidden keys, compare-and-swap and compare-and-delete, and watches
 // with their 1,000-event history. The package's differential tests run the
 // same requests against a real etcd and compare the answers.
+//
+// The same members also answer the v3 JSON gateway (POST /v3/...), as
+// etcd 3.6 prints and reads it, so programs built with API: client.APIv3
+// are tested the same way:
+//
+//	c, err := client.New(client.Config{Endpoints: srv.Endpoints(), API: client.APIv3})
+//
+// The v3 key space is apart from the v2 tree, as in etcd: revisions,
+// ranges (prefixes, limits, sorting, reads of past revisions), puts,
+// deletes, transactions with every compare target and nested operations,
+// leases (granted, revoked, kept alive, expiring on the server's [Clock]
+// with their keys), compaction, watch streams (from a past revision,
+// prefixes, prev_kv, filters, cancel, progress), members and status. The
+// answers follow the gateway: 64-bit numbers as strings, bytes in base64,
+// zero fields left out, and refusals as {"code":N,"message":...} with
+// etcd's status. Member faults and options apply to v3 calls as to v2
+// ones. v3 auth is separate from v2 auth in etcd and is not emulated: with
+// [WithBasicAuth] or v2 auth on, v3 calls still need no credentials.
+// Differences from etcd 3.6's gateway: the text of a refusal of a body
+// that does not parse may differ after its first words, the lease list
+// is sorted by ID, and /v3/maintenance/status reports [ServerVersion].
 //
 // The v2 auth API of etcd 3.4 is served too: users, roles, grants and
 // revokes, enabling and disabling auth, the root user and the guest role,

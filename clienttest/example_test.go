@@ -126,3 +126,57 @@ func ExampleWithKeys() {
 	// /config true 2
 	// /queue true 0
 }
+
+// A program built on API: client.APIv3 is tested the same way: the server
+// also answers etcd's v3 JSON gateway, with leases on the manual clock.
+func Example_apiv3() {
+	clock := clienttest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv, err := clienttest.Start(clienttest.WithClock(clock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := client.New(client.Config{Endpoints: srv.Endpoints(), API: client.APIv3})
+	if err != nil {
+		log.Fatal(err)
+	}
+	kapi := client.NewKeysAPI(c)
+	ctx := context.Background()
+
+	if _, err := kapi.Set(ctx, "/config/port", "8080", nil); err != nil {
+		log.Fatal(err)
+	}
+	lock, err := kapi.Create(ctx, "/lock", "me")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = kapi.Create(ctx, "/lock", "you")
+	fmt.Println(client.IsKeyNotFound(err), err.(client.Error).Code == client.ErrorCodeNodeExist)
+
+	if _, err := kapi.Set(ctx, "/session", "alive", &client.SetOptions{TTL: 10 * time.Second}); err != nil {
+		log.Fatal(err)
+	}
+	w := kapi.Watcher("/session", &client.WatcherOptions{AfterIndex: lock.Index})
+	ev, err := w.Next(ctx) // the Set itself
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ev.Action, ev.Node.Value, ev.Node.TTL)
+	clock.Advance(10 * time.Second)
+	ev, err = w.Next(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ev.Action, ev.PrevNode.Value)
+
+	resp, err := kapi.Get(ctx, "/config/port", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Node.Key, resp.Node.Value)
+	// Output:
+	// false true
+	// set alive 10
+	// expire alive
+	// /config/port 8080
+}

@@ -192,6 +192,12 @@ func (m *Member) passFaults(w http.ResponseWriter, r *http.Request) bool {
 		writeStoreErrorStatus(w, newError(codeRaftInternal, "etcdserver: request timed out", 0), status)
 		return false
 	}
+	if strings.HasPrefix(r.URL.Path, v3Prefix) {
+		// The gateway's answer when etcd cannot reach consensus, under the
+		// test's status.
+		writeGatewayError(w, &gwError{status, grpcUnavailable, errV3RequestTimedOut.msg})
+		return false
+	}
 	writeMessage(w, status, http.StatusText(status))
 	return false
 }

@@ -112,13 +112,15 @@ type Server struct {
 	// Set by Start before the server is shared, never changed after.
 	cfg       config
 	store     *store
+	v3        *v3store // the v3 key space, apart from the v2 one as in etcd
 	auth      *authStore
 	clusterID string
 	done      chan struct{} // closed by Close
 	handlers  sync.WaitGroup
 
-	// The package has five mutexes, always taken in this order: Server.mu,
-	// then a Member.mu, then authStore.mu, then store.mu, then Clock.mu.
+	// The package's mutexes are always taken in this order: Server.mu,
+	// then a Member.mu, then authStore.mu, then store.mu or v3store.mu
+	// (never both), then Clock.mu or a watchQueue's mu.
 	// An auth change takes its indexes from the store. Code holding
 	// Server.mu may lock a member (memberList, removeMember) or call into
 	// the store (membershipChange); the store reads the clock with store.mu
@@ -162,6 +164,7 @@ func Start(opts ...Option) (*Server, error) {
 	// A fresh etcd has written two records per member and the cluster
 	// version before it answers.
 	s.store = newStore(s.now, uint64(2*cfg.members+1))
+	s.v3 = newV3Store(s.now)
 	s.auth = newAuthStore(s.store)
 	if cfg.authOn {
 		s.auth.presetBasicAuth(cfg.user, cfg.pass)
@@ -217,6 +220,7 @@ func (s *Server) expireLoop() {
 			return
 		case now := <-t.C:
 			s.store.expire(now)
+			s.v3.expire(now)
 		}
 	}
 }
@@ -518,6 +522,7 @@ func (m *Member) newMux() *http.ServeMux {
 	mux.HandleFunc(authPrefix+"/users/", users)
 	mux.HandleFunc(authPrefix+"/roles", roles)
 	mux.HandleFunc(authPrefix+"/roles/", roles)
+	mux.HandleFunc(v3Prefix, func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveV3) })
 	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, serveVersion) })
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { m.withFaults(w, r, m.serveHealth) })
 	return mux

@@ -184,7 +184,7 @@ func dcompactKeep(keep uint64) dstep {
 			return err
 		}
 		body := []byte(`{"revision":"` + strconv.FormatUint(cur-keep+1, 10) + `","physical":true}`)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cl.Members[0].ClientURL+"/v3/kv/compaction", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoints()[0]+"/v3/kv/compaction", bytes.NewReader(body))
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,10 @@ package integration
 // Every other difference fails the test, unless the scenario lists it as
 // an exception with its reason, in which case APIv3's answer must be
 // exactly the one listed.
+//
+// A third side runs every scenario through client.APIv3 on clienttest's
+// emulation of the v3 gateway: its answers are held to the same
+// reference and exceptions, and must equal real etcd's APIv3 answers.
 
 import (
 	"context"
@@ -25,6 +29,7 @@ import (
 	"time"
 
 	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/clienttest"
 	"github.com/seed26e043ee/client/internal/etcdtest"
 )
 
@@ -51,7 +56,8 @@ func v3TestVersion(t *testing.T) string {
 type dside struct {
 	name string
 	v3   bool
-	cl   *etcdtest.Cluster
+	cl   *etcdtest.Cluster  // a real etcd, or
+	ct   *clienttest.Server // clienttest
 	kapi client.KeysAPI
 	rec  *recorder
 
@@ -104,8 +110,9 @@ func TestV3Differential(t *testing.T) {
 	sides := []*dside{
 		{name: "APIv2 on etcd " + v2Reference, cl: etcdtest.Start(t, 1, etcdtest.Options{Version: v2Reference})},
 		{name: "APIv3 on etcd " + v3version, v3: true, cl: etcdtest.Start(t, 1, etcdtest.Options{Version: v3version, V3Only: true})},
+		{name: "APIv3 on clienttest", v3: true, ct: clienttest.NewServer(t)},
 	}
-	t.Logf("comparing %s with %s", sides[0].name, sides[1].name)
+	t.Logf("comparing %s with %s and %s", sides[0].name, sides[1].name, sides[2].name)
 
 	scenarios := v3DiffScenarios()
 	if len(scenarios) < 80 {
@@ -119,19 +126,21 @@ func TestV3Differential(t *testing.T) {
 		}
 		seen[sc.name] = true
 		began := time.Now()
-		runDiffScenario(ctx, t, i, sc, sides[0], sides[1])
+		runDiffScenario(ctx, t, i, sc, sides[0], sides[1:]...)
 		if d := time.Since(began); d > 2*time.Second {
 			t.Logf("%s took %v", sc.name, d.Round(time.Millisecond))
 		}
 	}
 }
 
-// runDiffScenario runs sc on both sides at once and compares the outcomes.
-func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2, v3 *dside) {
-	var outs [2][]outcome
-	var errs [2]error
+// runDiffScenario runs sc on every side at once and compares the outcomes
+// of each APIv3 side with APIv2's, and the APIv3 sides with each other.
+func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2 *dside, v3s ...*dside) {
+	sides := append([]*dside{v2}, v3s...)
+	outs := make([][]outcome, len(sides))
+	errs := make([]error, len(sides))
 	var wg sync.WaitGroup
-	for i, s := range []*dside{v2, v3} {
+	for i, s := range sides {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -139,12 +148,14 @@ func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2,
 		}()
 	}
 	wg.Wait()
+	failed := false
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("%s: on %s: %v", sc.name, []*dside{v2, v3}[i].name, err)
+			t.Errorf("%s: on %s: %v", sc.name, sides[i].name, err)
+			failed = true
 		}
 	}
-	if errs[0] != nil || errs[1] != nil {
+	if failed {
 		return
 	}
 	var calls []dstep
@@ -153,9 +164,26 @@ func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2,
 			calls = append(calls, st)
 		}
 	}
+	for j, v3 := range v3s {
+		compareDiffSide(t, sc, calls, v2, v3, outs[0], outs[j+1])
+	}
+	// The APIv3 sides among themselves: the same answers, TTLs aside
+	// (each was held to APIv2's within the seconds that passed).
+	for i, st := range calls {
+		first := maskTTL(v3s[0].normalize(outs[1][i], st))
+		for j, v3 := range v3s[1:] {
+			if got := maskTTL(v3.normalize(outs[j+2][i], st)); got != first {
+				t.Errorf("%s #%d %s:\n  %s: %s\n  %s: %s", sc.name, i, st.what, v3s[0].name, first, v3.name, got)
+			}
+		}
+	}
+}
+
+// compareDiffSide compares the outcomes of one APIv3 side with APIv2's.
+func compareDiffSide(t *testing.T, sc dscenario, calls []dstep, v2, v3 *dside, v2outs, v3outs []outcome) {
 	used := map[int]bool{}
 	for i, st := range calls {
-		a, b := outs[0][i], outs[1][i]
+		a, b := v2outs[i], v3outs[i]
 		slack := ttlSlack(a.elapsed, b.elapsed)
 		alignTTLs(nodesOf(a.resp), nodesOf(b.resp), slack)
 		want, got := v2.normalize(a, st), v3.normalize(b, st)
@@ -169,7 +197,7 @@ func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2,
 			// The TTLs of an exception's answer are not its point:
 			// they are left out of its comparison.
 			if maskTTL(got) != maskTTL(ex.want) {
-				t.Errorf("%s #%d %s: APIv3 answered\n   %s\n  the documented exception (%s) says\n   %s\n  APIv2 answered\n   %s", sc.name, i, st.what, got, ex.reason, ex.want, want)
+				t.Errorf("%s #%d %s: %s answered\n   %s\n  the documented exception (%s) says\n   %s\n  APIv2 answered\n   %s", sc.name, i, st.what, v3.name, got, ex.reason, ex.want, want)
 			}
 			if got == want {
 				t.Errorf("%s #%d %s: listed as an exception, yet both answered %s", sc.name, i, st.what, got)
@@ -177,7 +205,7 @@ func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2,
 			continue
 		}
 		if want != got {
-			t.Errorf("%s #%d %s:\n  APIv2: %s\n  APIv3: %s", sc.name, i, st.what, want, got)
+			t.Errorf("%s #%d %s:\n  APIv2: %s\n  %s: %s", sc.name, i, st.what, want, v3.name, got)
 		}
 	}
 	for i := range sc.except {
@@ -185,6 +213,14 @@ func runDiffScenario(ctx context.Context, t *testing.T, n int, sc dscenario, v2,
 			t.Errorf("%s: exception for answer #%d, which the scenario does not have", sc.name, i)
 		}
 	}
+}
+
+// endpoints are the side's client URLs.
+func (s *dside) endpoints() []string {
+	if s.ct != nil {
+		return s.ct.Endpoints()
+	}
+	return s.cl.Endpoints()
 }
 
 var reTTLField = regexp.MustCompile(`ttl=\d+`)
@@ -338,7 +374,7 @@ func (s *dside) node(b *strings.Builder, n *client.Node) {
 // its calls. On APIv3 every scenario gets a key prefix of its own; on
 // APIv2 the root is emptied first.
 func (s *dside) run(ctx context.Context, t *testing.T, n int, sc dscenario) ([]outcome, error) {
-	cfg := client.Config{Endpoints: s.cl.Endpoints()}
+	cfg := client.Config{Endpoints: s.endpoints()}
 	if s.v3 {
 		cfg.API, cfg.V3KeyPrefix = client.APIv3, fmt.Sprintf("/diff/%03d-%s", n, sc.name)
 	}

@@ -1,7 +1,8 @@
 // Command etcdstandin stands in for the etcd binary in development and
 // tests: it serves the v2 API of etcd 3.4 (keys, watches, members, auth,
-// /version, /health) from memory, as one clienttest server, until SIGTERM
-// or SIGINT.
+// /version, /health) and the v3 JSON gateway that client.APIv3 uses
+// (clienttest's emulation of etcd 3.6's) from memory, as one clienttest
+// server, until SIGTERM or SIGINT.
 //
 //	go run github.com/seed26e043ee/client/clienttest/cmd/etcdstandin \
 //	    --name n1 --listen-client-urls http://127.0.0.1:2379 \
@@ -228,7 +229,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer srv.Close()
 	m := srv.Member(0)
-	fmt.Fprintf(stderr, "etcdstandin: member %s (%s) serving the v2 API on %s, advertised as %s, peer URLs %v\n",
+	fmt.Fprintf(stderr, "etcdstandin: member %s (%s) serving the v2 API and the v3 gateway on %s, advertised as %s, peer URLs %v\n",
 		m.Name(), m.ID(), m.URL(), m.AdvertisedURL(), m.PeerURLs())
 	<-ctx.Done()
 	fmt.Fprintf(stderr, "etcdstandin: %v; shutting down\n", context.Cause(ctx))
