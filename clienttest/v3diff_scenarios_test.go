@@ -5,16 +5,16 @@ import (
 	"strings"
 )
 
-func kvPut(body string) v3req    { return v3post("/v3/kv/put", body) }
-func kvRange(body string) v3req  { return v3post("/v3/kv/range", body) }
-func kvDelete(body string) v3req { return v3post("/v3/kv/deleterange", body) }
-func kvTxn(body string) v3req    { return v3post("/v3/kv/txn", body) }
+func kvPut(body string) v3req    { return vdPost("/v3/kv/put", body) }
+func kvRange(body string) v3req  { return vdPost("/v3/kv/range", body) }
+func kvDelete(body string) v3req { return vdPost("/v3/kv/deleterange", body) }
+func kvTxn(body string) v3req    { return vdPost("/v3/kv/txn", body) }
 func kvCompact(body string) v3req {
-	return v3post("/v3/kv/compaction", body)
+	return vdPost("/v3/kv/compaction", body)
 }
-func leaseGrant(body string) v3req  { return v3post("/v3/lease/grant", body) }
-func leaseRevoke(body string) v3req { return v3post("/v3/lease/revoke", body) }
-func leaseTTL(body string) v3req    { return v3post("/v3/lease/timetolive", body) }
+func leaseGrant(body string) v3req  { return vdPost("/v3/lease/grant", body) }
+func leaseRevoke(body string) v3req { return vdPost("/v3/lease/revoke", body) }
+func leaseTTL(body string) v3req    { return vdPost("/v3/lease/timetolive", body) }
 
 // watch is a watch stream; keepAlive a keep-alive stream.
 func watch(acts ...v3act) v3req     { return v3stream("/v3/watch", acts...) }
@@ -203,81 +203,99 @@ func v3Scenarios() []v3scenario {
 			leaseTTL(`{"ID":3008,"keys":true}`), leaseTTL(`{"ID":3008}`),
 		}},
 		{name: "lease_timetolive_missing", steps: []v3req{leaseTTL(`{"ID":3009}`), leaseTTL(`{"ID":3009,"keys":true}`)}},
-		{name: "lease_keepalive", steps: []v3req{leaseGrant(`{"TTL":100,"ID":3010}`), keepAlive(send(`{"ID":3010}`), read(1), send(`{"ID":3010}`), read(1))}},
-		{name: "lease_keepalive_missing", steps: []v3req{keepAlive(send(`{"ID":3011}`), read(1))}},
-		{name: "lease_list", steps: []v3req{leaseGrant(`{"TTL":100,"ID":3012}`), leaseGrant(`{"TTL":200,"ID":3013}`), v3post("/v3/lease/leases", `{}`), leaseRevoke(`{"ID":3012}`), v3post("/v3/lease/leases", `{}`)}},
+		{name: "lease_keepalive", steps: []v3req{leaseGrant(`{"TTL":100,"ID":3010}`), keepAlive(vdSend(`{"ID":3010}`), vdRead(1), vdSend(`{"ID":3010}`), vdRead(1))}},
+		{name: "lease_keepalive_missing", steps: []v3req{keepAlive(vdSend(`{"ID":3011}`), vdRead(1))}},
+		{name: "lease_list", steps: []v3req{leaseGrant(`{"TTL":100,"ID":3012}`), leaseGrant(`{"TTL":200,"ID":3013}`), vdPost("/v3/lease/leases", `{}`), leaseRevoke(`{"ID":3012}`), vdPost("/v3/lease/leases", `{}`)}},
 		// Expiry in real time: the shortest lease etcd grants lasts two
 		// seconds. The watch is in place before the lease is granted and
 		// the key written, all within one step, so the lease cannot run
 		// out on one server while the other is being asked; the last read
 		// waits for the expiry's delete event itself.
 		{name: "lease_expire", steps: []v3req{
-			watch(send(`{"create_request":{"key":{k:a},"prev_kv":true}}`), read(1),
-				also(leaseGrant(`{"TTL":1,"ID":3014}`)),
-				also(kvPut(`{"key":{k:a},"value":{v:1},"lease":3014}`)), read(2)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"prev_kv":true}}`), vdRead(1),
+				vdAlso(leaseGrant(`{"TTL":1,"ID":3014}`)),
+				vdAlso(kvPut(`{"key":{k:a},"value":{v:1},"lease":3014}`)), vdRead(2)),
 			kvRange(`{"key":{k:a}}`), leaseTTL(`{"ID":3014}`),
 		}},
 
 		// Watch.
-		{name: "watch_live_put", steps: []v3req{watch(send(`{"create_request":{"key":{k:a}}}`), read(1), also(kvPut(`{"key":{k:a},"value":{v:1}}`)), read(1))}},
+		{name: "watch_live_put", steps: []v3req{watch(vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1), vdAlso(kvPut(`{"key":{k:a},"value":{v:1}}`)), vdRead(1))}},
 		{name: "watch_history", steps: []v3req{
 			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvDelete(`{"key":{k:a}}`),
-			watch(send(`{"create_request":{"key":{k:a},"start_revision":{r+1}}}`), read(2)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"start_revision":{r+1}}}`), vdRead(2)),
 		}},
 		{name: "watch_prefix_prev_kv", steps: []v3req{
 			kvPut(`{"key":{k:p/a},"value":{v:1}}`),
-			watch(send(`{"create_request":{"key":{k:p/},"range_end":{end:p/},"prev_kv":true}}`), read(1),
-				also(kvPut(`{"key":{k:p/a},"value":{v:2}}`)), read(1),
-				also(kvPut(`{"key":{k:q},"value":{v:2}}`)),
-				also(kvDelete(`{"key":{k:p/a}}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:p/},"range_end":{end:p/},"prev_kv":true}}`), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:p/a},"value":{v:2}}`)), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:q},"value":{v:2}}`)),
+				vdAlso(kvDelete(`{"key":{k:p/a}}`)), vdRead(1)),
 		}},
 		{name: "watch_filters", steps: []v3req{
-			watch(send(`{"create_request":{"key":{k:a},"filters":["NOPUT"]}}`), read(1),
-				send(`{"create_request":{"key":{k:b},"filters":["NODELETE"]}}`), read(1),
-				also(kvPut(`{"key":{k:a},"value":{v:1}}`)), also(kvDelete(`{"key":{k:a}}`)), read(1),
-				also(kvPut(`{"key":{k:b},"value":{v:1}}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"filters":["NOPUT"]}}`), vdRead(1),
+				vdSend(`{"create_request":{"key":{k:b},"filters":["NODELETE"]}}`), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:a},"value":{v:1}}`)), vdAlso(kvDelete(`{"key":{k:a}}`)), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:b},"value":{v:1}}`)), vdRead(1)),
 		}},
 		{name: "watch_txn_events", steps: []v3req{
 			kvPut(`{"key":{k:c},"value":{v:1}}`),
-			watch(send(`{"create_request":{"key":{k:},"range_end":{end:}}}`), read(1),
-				also(kvTxn(`{"success":[{"request_put":{"key":{k:a},"value":{v:1}}},{"request_put":{"key":{k:b},"value":{v:2}}},{"request_delete_range":{"key":{k:c}}}]}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:},"range_end":{end:}}}`), vdRead(1),
+				vdAlso(kvTxn(`{"success":[{"request_put":{"key":{k:a},"value":{v:1}}},{"request_put":{"key":{k:b},"value":{v:2}}},{"request_delete_range":{"key":{k:c}}}]}`)), vdRead(1)),
 		}},
-		{name: "watch_cancel", steps: []v3req{watch(send(`{"create_request":{"key":{k:a}}}`), read(1), send(`{"cancel_request":{"watch_id":0}}`), read(1), send(`{"create_request":{"key":{k:a}}}`), read(1))}},
-		{name: "watch_chosen_id", steps: []v3req{watch(send(`{"create_request":{"key":{k:a},"watch_id":7}}`), read(1), also(kvPut(`{"key":{k:a},"value":{v:1}}`)), read(1), send(`{"cancel_request":{"watch_id":7}}`), read(1))}},
+		{name: "watch_cancel", steps: []v3req{watch(vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1), vdSend(`{"cancel_request":{"watch_id":0}}`), vdRead(1), vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1))}},
+		{name: "watch_chosen_id", steps: []v3req{watch(vdSend(`{"create_request":{"key":{k:a},"watch_id":7}}`), vdRead(1), vdAlso(kvPut(`{"key":{k:a},"value":{v:1}}`)), vdRead(1), vdSend(`{"cancel_request":{"watch_id":7}}`), vdRead(1))}},
 		{name: "watch_two_watchers", steps: []v3req{
-			watch(send(`{"create_request":{"key":{k:a}}}`), read(1), send(`{"create_request":{"key":{k:b}}}`), read(1),
-				also(kvPut(`{"key":{k:b},"value":{v:1}}`)), read(1), also(kvPut(`{"key":{k:a},"value":{v:1}}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1), vdSend(`{"create_request":{"key":{k:b}}}`), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:b},"value":{v:1}}`)), vdRead(1), vdAlso(kvPut(`{"key":{k:a},"value":{v:1}}`)), vdRead(1)),
 		}},
-		{name: "watch_duplicate_id", steps: []v3req{watch(send(`{"create_request":{"key":{k:a},"watch_id":7}}`), read(1), send(`{"create_request":{"key":{k:b},"watch_id":7}}`), read(1))}},
+		{name: "watch_duplicate_id", steps: []v3req{watch(vdSend(`{"create_request":{"key":{k:a},"watch_id":7}}`), vdRead(1), vdSend(`{"create_request":{"key":{k:b},"watch_id":7}}`), vdRead(1))}},
 		{name: "watch_lease_revoke", steps: []v3req{
 			leaseGrant(`{"TTL":100,"ID":3016}`), kvPut(`{"key":{k:a},"value":{v:1},"lease":3016}`), kvPut(`{"key":{k:b},"value":{v:2},"lease":3016}`),
-			watch(send(`{"create_request":{"key":{k:},"range_end":{end:},"prev_kv":true}}`), read(1), also(leaseRevoke(`{"ID":3016}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:},"range_end":{end:},"prev_kv":true}}`), vdRead(1), vdAlso(leaseRevoke(`{"ID":3016}`)), vdRead(1)),
 		}},
+		{name: "watch_history_prev_kv", steps: []v3req{
+			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvDelete(`{"key":{k:a}}`), kvPut(`{"key":{k:a},"value":{v:3}}`),
+			watch(vdSend(`{"create_request":{"key":{k:a},"start_revision":{r+2},"prev_kv":true}}`), vdRead(2)),
+		}},
+		{name: "lease_keepalive_then_ttl", steps: []v3req{leaseGrant(`{"TTL":100,"ID":3017}`), keepAlive(vdSend(`{"ID":3017}`), vdRead(1)), leaseTTL(`{"ID":3017}`), kvPut(`{"key":{k:a},"value":{v:1},"lease":3017,"prev_kv":true}`), kvPut(`{"key":{k:a},"value":{v:2},"prev_kv":true}`)}},
 		{name: "watch_compacted", steps: []v3req{
 			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:a},"value":{v:2}}`), kvCompact(`{"revision":{r+2},"physical":true}`),
-			watch(send(`{"create_request":{"key":{k:a},"start_revision":{r+1}}}`), read(2)),
-			watch(send(`{"create_request":{"key":{k:a},"start_revision":{r+2}}}`), read(2)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"start_revision":{r+1}}}`), vdRead(2)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"start_revision":{r+2}}}`), vdRead(2)),
 		}},
 		{name: "watch_progress", steps: []v3req{
 			kvPut(`{"key":{k:a},"value":{v:1}}`),
-			watch(send(`{"create_request":{"key":{k:a}}}`), read(1), send(`{"progress_request":{}}`), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1), vdSend(`{"progress_request":{}}`), vdRead(1)),
 		}},
 		{name: "watch_future_start", steps: []v3req{
-			watch(send(`{"create_request":{"key":{k:a},"start_revision":{r+3}}}`), read(1),
-				also(kvPut(`{"key":{k:a},"value":{v:1}}`)), also(kvPut(`{"key":{k:a},"value":{v:2}}`)), also(kvPut(`{"key":{k:a},"value":{v:3}}`)), read(1)),
+			watch(vdSend(`{"create_request":{"key":{k:a},"start_revision":{r+3}}}`), vdRead(1),
+				vdAlso(kvPut(`{"key":{k:a},"value":{v:1}}`)), vdAlso(kvPut(`{"key":{k:a},"value":{v:2}}`)), vdAlso(kvPut(`{"key":{k:a},"value":{v:3}}`)), vdRead(1)),
 		}},
-		{name: "watch_empty_create", steps: []v3req{watch(send(`{"create_request":{}}`), read(1), send(`{"create_request":{"key":{k:a}}}`), read(1))}},
+		{name: "watch_empty_create", steps: []v3req{watch(vdSend(`{"create_request":{}}`), vdRead(1), vdSend(`{"create_request":{"key":{k:a}}}`), vdRead(1))}},
 
 		// Cluster and maintenance.
-		{name: "member_list", steps: []v3req{v3post("/v3/cluster/member/list", `{}`), v3post("/v3/cluster/member/list", `{"linearizable":true}`)}},
-		{name: "status", steps: []v3req{v3post("/v3/maintenance/status", `{}`)}},
+		{name: "member_list", steps: []v3req{vdPost("/v3/cluster/member/list", `{}`), vdPost("/v3/cluster/member/list", `{"linearizable":true}`)}},
+		{name: "status", steps: []v3req{vdPost("/v3/maintenance/status", `{}`)}},
 
 		// Malformed requests.
 		{name: "bad_json", steps: []v3req{kvPut(`{bad`), kvRange(`{"key":`), kvTxn(`[]`), leaseGrant(`{"TTL":"x"}`)}},
+		{name: "json_odd_documents", steps: []v3req{kvPut(`null`), kvPut(`{"key":{k:a},"key":{k:b},"value":{v:1}}`), kvPut(`{"key":{k:c},"value":{v:1}} trailing`), kvPut(`{"key":{k:d},"value":{v:1}}{"key":{k:e}}`), kvRange(`{"key":{k:},"range_end":{end:}}`)}},
+		{name: "json_camel_case_fields", steps: []v3req{
+			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:b},"value":{v:2},"prevKv":true}`), kvPut(`{"key":{k:a},"value":{v:3},"prevKv":true}`),
+			kvRange(`{"key":{k:},"rangeEnd":{end:},"sortOrder":"DESCEND","sortTarget":"MOD","keysOnly":true}`),
+			kvDelete(`{"key":{k:a},"prevKv":true}`),
+		}},
+		{name: "json_number_forms", steps: []v3req{
+			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:b},"value":{v:2}}`),
+			kvRange(`{"key":{k:},"range_end":{end:},"limit":"1","sort_order":2}`),
+			kvRange(`{"key":{k:},"range_end":{end:},"limit":1.0}`),
+			kvRange(`{"key":{k:},"range_end":{end:},"limit":1.5}`),
+			kvRange(`{"key":{k:},"range_end":{end:},"count_only":"true"}`),
+		}},
 		{name: "wrong_field_types", steps: []v3req{kvPut(`{"key":123}`), kvRange(`{"key":{k:a},"limit":"many"}`), kvRange(`{"key":"not base64!"}`)}},
 		{name: "unknown_field", steps: []v3req{kvPut(`{"key":{k:a},"value":{v:1},"nosuch":true}`), kvRange(`{"key":{k:a},"nosuch":{"x":[1]}}`)}},
 		{name: "unknown_enum", steps: []v3req{kvRange(`{"key":{k:a},"sort_order":"SIDEWAYS"}`), kvTxn(`{"compare":[{"key":{k:a},"target":"COLOUR","result":"EQUAL"}]}`)}},
-		{name: "unknown_path", steps: []v3req{v3post("/v3/kv/nothing", `{}`), v3post("/v3/nope", `{}`), v3post("/v4/kv/range", `{}`)}},
+		{name: "unknown_path", steps: []v3req{vdPost("/v3/kv/nothing", `{}`), vdPost("/v3/nope", `{}`), vdPost("/v4/kv/range", `{}`)}},
 		{name: "wrong_method", steps: []v3req{{method: "GET", path: "/v3/kv/range"}, {method: "PUT", path: "/v3/kv/put", body: `{"key":{k:a}}`}}},
 	}
 }

@@ -98,13 +98,13 @@ type v3scenario struct {
 	steps []v3req
 }
 
-func v3post(path, body string) v3req { return v3req{path: path, body: body} }
+func vdPost(path, body string) v3req { return v3req{path: path, body: body} }
 
 func v3stream(path string, acts ...v3act) v3req { return v3req{path: path, stream: acts} }
 
-func send(msg string) v3act { return v3act{send: msg} }
-func read(n int) v3act      { return v3act{read: n} }
-func also(r v3req) v3act    { return v3act{also: &r} }
+func vdSend(msg string) v3act { return v3act{send: msg} }
+func vdRead(n int) v3act      { return v3act{read: n} }
+func vdAlso(r v3req) v3act    { return v3act{also: &r} }
 
 // v3answer is one compared answer: a plain response or one message of a
 // stream.
@@ -145,7 +145,7 @@ const v3Timeout = 30 * time.Second
 
 var v3Placeholder = regexp.MustCompile(`\{(k|end|v):([^}]*)\}|\{r([+-]\d+)\}|\{lease:(\d+)\}`)
 
-func b64(s string) string { return `"` + base64.StdEncoding.EncodeToString([]byte(s)) + `"` }
+func v3b64(s string) string { return `"` + base64.StdEncoding.EncodeToString([]byte(s)) + `"` }
 
 // prefixEnd is the range end that covers every key starting with p.
 func prefixEnd(p string) string {
@@ -165,11 +165,11 @@ func (sd *v3side) expand(t *testing.T, s string) string {
 		sm := v3Placeholder.FindStringSubmatch(m)
 		switch {
 		case sm[1] == "k":
-			return b64(sd.ns + sm[2])
+			return v3b64(sd.ns + sm[2])
 		case sm[1] == "end":
-			return b64(prefixEnd(sd.ns + sm[2]))
+			return v3b64(prefixEnd(sd.ns + sm[2]))
 		case sm[1] == "v":
-			return b64(sm[2])
+			return v3b64(sm[2])
 		case sm[3] != "":
 			n, _ := strconv.ParseInt(sm[3], 10, 64)
 			return strconv.FormatInt(sd.base+n, 10)
@@ -486,7 +486,7 @@ func (sd *v3side) begin(t *testing.T, sc v3scenario) {
 			Revision string `json:"revision"`
 		} `json:"header"`
 	}
-	sd.postJSON(t, "/v3/kv/range", `{"key":`+b64(sd.ns)+`}`, &rr)
+	sd.postJSON(t, "/v3/kv/range", `{"key":`+v3b64(sd.ns)+`}`, &rr)
 	n, err := strconv.ParseInt(rr.Header.Revision, 10, 64)
 	require.NoError(t, err, "%s: the base revision of %s", sd.name, sc.name)
 	sd.base = n
