@@ -157,6 +157,9 @@ func Example_apiv3() {
 		log.Fatal(err)
 	}
 	w := kapi.Watcher("/session", &client.WatcherOptions{AfterIndex: lock.Index})
+	// An APIv3 Watcher keeps its stream open between calls of Next;
+	// Close ends it.
+	defer w.(interface{ Close() error }).Close()
 	ev, err := w.Next(ctx) // the Set itself
 	if err != nil {
 		log.Fatal(err)

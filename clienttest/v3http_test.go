@@ -544,3 +544,13 @@ func TestV3_multiMember(t *testing.T) {
 	m.Thaw()
 	assert.Contains(t, <-got, `"count":"1"`)
 }
+
+// Chosen names and addresses show in the v3 member list.
+func TestV3_memberConfigs(t *testing.T) {
+	srv := clienttest.NewServer(t, clienttest.WithMemberConfigs(clienttest.MemberConfig{
+		Name: "alpha", AdvertiseClientURL: "http://10.0.0.1:2379", PeerURLs: []string{"http://10.0.0.1:2380"},
+	}))
+	got := v3ok(t, srv.Endpoints()[0], "cluster/member/list", `{}`)
+	assert.Equal(t, `{"header":{"raft_term":"2"},"members":[{"ID":"`+hexToDec(t, srv.Member(0).ID())+
+		`","name":"alpha","peerURLs":["http://10.0.0.1:2380"],"clientURLs":["http://10.0.0.1:2379"]}]}`, got)
+}

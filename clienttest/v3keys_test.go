@@ -4,7 +4,6 @@ package clienttest_test
 // on the v3 gateway the server emulates.
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,16 @@ import (
 	"github.com/seed26e043ee/client"
 	"github.com/seed26e043ee/client/clienttest"
 )
+
+// closeWatcher closes an APIv3 Watcher's stream when the test ends: the
+// stream stays open between calls of Next, and goleak would see its
+// connection.
+func closeWatcher(t *testing.T, w client.Watcher) {
+	t.Helper()
+	c, ok := w.(interface{ Close() error })
+	require.True(t, ok, "an APIv3 Watcher has Close")
+	t.Cleanup(func() { c.Close() })
+}
 
 func newV3Keys(t *testing.T, srv *clienttest.Server) client.KeysAPI {
 	t.Helper()
@@ -108,6 +117,7 @@ func TestAPIv3_TTLOnClock(t *testing.T) {
 	assert.Equal(t, int64(30), got.Node.TTL)
 
 	w := kapi.Watcher("/lease", &client.WatcherOptions{AfterIndex: set.Index})
+	closeWatcher(t, w)
 	clock.Advance(30 * time.Second)
 	ev, err := w.Next(ctx)
 	require.NoError(t, err)
@@ -125,6 +135,7 @@ func TestAPIv3_watch(t *testing.T) {
 	first, err := kapi.Set(ctx, "/w/a", "1", nil)
 	require.NoError(t, err)
 	w := kapi.Watcher("/w", &client.WatcherOptions{AfterIndex: first.Index, Recursive: true})
+	closeWatcher(t, w)
 	_, err = kapi.Set(ctx, "/w/b", "2", nil)
 	require.NoError(t, err)
 	_, err = kapi.Delete(ctx, "/w/a", nil)
@@ -167,7 +178,9 @@ func TestAPIv3_watchCompacted(t *testing.T) {
 	require.NoError(t, err)
 	compact(t, srv, int64(last.Index))
 
-	_, err = kapi.Watcher("/c", &client.WatcherOptions{AfterIndex: first.Index - 1}).Next(ctx)
+	w := kapi.Watcher("/c", &client.WatcherOptions{AfterIndex: first.Index - 1})
+	closeWatcher(t, w)
+	_, err = w.Next(ctx)
 	var ce client.Error
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, client.ErrorCodeEventIndexCleared, ce.Code)
@@ -216,5 +229,3 @@ func TestAPIv3_failover(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v", got.Node.Value)
 }
-
-var _ = context.Background

@@ -625,14 +625,9 @@ func (s *v3store) Compact(rev int64) (int64, *gwError) {
 	if rev <= s.compactRev {
 		return 0, errV3Compacted
 	}
+	// rev-1 is below the current revision, so this is a copy, not the
+	// live map.
 	s.base = s.stateAt(rev - 1)
-	if rev-1 >= s.rev {
-		// stateAt handed back the live map; the base must not move with it.
-		s.base = make(map[string]*mvccKV, len(s.kvs))
-		for k, v := range s.kvs {
-			s.base[k] = v
-		}
-	}
 	i := sort.Search(len(s.history), func(i int) bool { return s.history[i].rev >= rev })
 	s.history = append([]revision(nil), s.history[i:]...)
 	s.compactRev = rev
