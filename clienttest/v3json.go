@@ -380,6 +380,7 @@ var (
 	errV3Duplicate       = &gwError{400, grpcInvalidArgument, "etcdserver: duplicate key given in txn request"}
 	errV3SortOption      = &gwError{400, grpcInvalidArgument, "etcdserver: invalid sort option"}
 	errV3TooLarge        = &gwError{400, grpcInvalidArgument, "etcdserver: request is too large"}
+	errV3TooManyOps      = &gwError{400, grpcInvalidArgument, "etcdserver: too many operations in txn request"}
 	errV3Compacted       = &gwError{400, grpcOutOfRange, "etcdserver: mvcc: required revision has been compacted"}
 	errV3FutureRev       = &gwError{400, grpcOutOfRange, "etcdserver: mvcc: required revision is a future revision"}
 	errV3LeaseNotFound   = &gwError{404, grpcNotFound, "etcdserver: requested lease not found"}

@@ -204,7 +204,10 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 					for watchers[nextID] != nil {
 						nextID++
 					}
+					// etcd hands out each id once per stream: a
+					// canceled watch's id is not given again.
 					id = nextID
+					nextID++
 				}
 				if watchers[id] != nil {
 					if !send(watchResponse{Header: headerJSON{Revision: s.v3.revisionNow()}, WatchID: -1, Created: true, Canceled: true,
