@@ -35,9 +35,11 @@
 // etcd's status. Member faults and options apply to v3 calls as to v2
 // ones. v3 auth is separate from v2 auth in etcd and is not emulated: with
 // [WithBasicAuth] or v2 auth on, v3 calls still need no credentials.
-// Differences from etcd 3.6's gateway: the text of a refusal of a body
-// that does not parse may differ after its first words, the lease list
-// is sorted by ID, and /v3/maintenance/status reports [ServerVersion].
+// Request bodies are read as the gateway reads them: the first JSON value
+// only, fields by proto or JSON name, unknown fields ignored, and
+// protojson's refusals with their line and column. Differences from etcd
+// 3.6's gateway: the lease list is sorted by ID, and
+// /v3/maintenance/status reports [ServerVersion].
 //
 // The v2 auth API of etcd 3.4 is served too: users, roles, grants and
 // revokes, enabling and disabling auth, the root user and the guest role,

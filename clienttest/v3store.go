@@ -291,9 +291,6 @@ func checkTxnOps(t *txnRequest, budget int) *gwError {
 		return errV3TooManyOps
 	}
 	for i := range t.Compare {
-		if t.Compare[i].oneofSet() > 1 {
-			return &gwError{400, grpcInvalidArgument, "proto: error parsing compare, oneof etcdserverpb.Compare.target_union is already set"}
-		}
 		if len(t.Compare[i].Key) == 0 {
 			return errV3KeyNotProvided
 		}
