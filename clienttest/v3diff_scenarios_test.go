@@ -282,6 +282,10 @@ func v3Scenarios() []v3scenario {
 		// Malformed requests.
 		{name: "bad_json", steps: []v3req{kvPut(`{bad`), kvRange(`{"key":`), kvTxn(`[]`), leaseGrant(`{"TTL":"x"}`)}},
 		{name: "json_odd_documents", steps: []v3req{kvPut(`null`), kvPut(`{"key":{k:a},"key":{k:b},"value":{v:1}}`), kvPut(`{"key":{k:c},"value":{v:1}} trailing`), kvPut(`{"key":{k:d},"value":{v:1}}{"key":{k:e}}`), kvRange(`{"key":{k:},"range_end":{end:}}`)}},
+		{name: "json_invalid_utf8", steps: []v3req{
+			kvPut(`{"key":"` + "\xff" + `"}`), kvPut(`{"nosuch":"a` + "\xff" + `b","key":{k:a}}`), kvPut(`{"k` + "\xfe" + `":1,"key":{k:a}}`),
+			kvPut(`{"key":{k:a},"value":"` + "\xc3\xa9\xff" + `"}`), kvRange(`{"key":{k:a}}`),
+		}},
 		{name: "json_camel_case_fields", steps: []v3req{
 			kvPut(`{"key":{k:a},"value":{v:1}}`), kvPut(`{"key":{k:b},"value":{v:2},"prevKv":true}`), kvPut(`{"key":{k:a},"value":{v:3},"prevKv":true}`),
 			kvRange(`{"key":{k:},"rangeEnd":{end:},"sortOrder":"DESCEND","sortTarget":"MOD","keysOnly":true}`),

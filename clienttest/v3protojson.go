@@ -71,6 +71,9 @@ const (
 	pjNumber = '0'
 	pjBool   = 'b'
 	pjNull   = 'n'
+	// pjBadUTF8 is a string that is not UTF-8, which protojson's reader
+	// refuses wherever it stands.
+	pjBadUTF8 = 'x'
 )
 
 type pjToken struct {
@@ -110,7 +113,11 @@ func (d *pjDecoder) read() pjToken {
 			d.i++
 		}
 		d.i = min(d.i+1, len(d.b))
-		return pjToken{kind: pjString, pos: start, raw: d.b[start:d.i]}
+		tok := pjToken{kind: pjString, pos: start, raw: d.b[start:d.i]}
+		if !utf8.Valid(tok.raw) {
+			tok.kind = pjBadUTF8
+		}
+		return tok
 	}
 	for d.i < len(d.b) && strings.IndexByte(" \t\r\n,:]}", d.b[d.i]) < 0 {
 		d.i++
@@ -150,14 +157,17 @@ func (d *pjDecoder) errorAt(pos int, format string, args ...any) error {
 
 func (d *pjDecoder) unexpected(tok pjToken) error {
 	line, col := d.position(tok.pos)
-	if tok.kind == pjEOF {
+	switch tok.kind {
+	case pjEOF:
 		return fmt.Errorf("proto: syntax error (line %d:%d): unexpected EOF", line, col)
+	case pjBadUTF8:
+		return fmt.Errorf("proto: syntax error (line %d:%d): invalid UTF-8 in string", line, col)
 	}
 	return fmt.Errorf("proto: syntax error (line %d:%d): unexpected token %s", line, col, tok.raw)
 }
 
 // skipValue passes over the value of an unknown field, whatever it holds.
-func (d *pjDecoder) skipValue() {
+func (d *pjDecoder) skipValue() error {
 	depth := 0
 	for {
 		tok := d.read()
@@ -166,11 +176,11 @@ func (d *pjDecoder) skipValue() {
 			depth++
 		case '}', ']':
 			depth--
-		case pjEOF:
-			return
+		case pjEOF, pjBadUTF8:
+			return d.unexpected(tok)
 		}
 		if depth <= 0 {
-			return
+			return nil
 		}
 	}
 }
@@ -265,7 +275,9 @@ func (d *pjDecoder) message(v reflect.Value) error {
 		f := lookupField(fs, name)
 		if f == nil {
 			// etcd's gateway discards fields it does not know.
-			d.skipValue()
+			if err := d.skipValue(); err != nil {
+				return err
+			}
 			continue
 		}
 		if seen[f.index] {
@@ -349,6 +361,9 @@ func (d *pjDecoder) value(v reflect.Value, f *pjField) (bool, error) {
 		return true, nil
 	}
 	tok := d.read()
+	if tok.kind == pjBadUTF8 || tok.kind == pjEOF {
+		return false, d.unexpected(tok)
+	}
 	kind, set, ok := scalarInto(v, tok)
 	if !ok {
 		return false, d.errorAt(tok.pos, "invalid value for %s field %s: %s", kind, f.json, tok.raw)
@@ -408,7 +423,7 @@ func scalarInto(v reflect.Value, tok pjToken) (string, bool, bool) {
 		v.SetBool(tok.raw[0] == 't')
 	case t.Kind() == reflect.String:
 		var s string
-		if tok.kind != pjString || !utf8.Valid(tok.raw) || json.Unmarshal(tok.raw, &s) != nil {
+		if tok.kind != pjString || json.Unmarshal(tok.raw, &s) != nil {
 			return "string", false, false
 		}
 		v.SetString(s)
