@@ -173,7 +173,15 @@ func (m *Member) v3Compact(w http.ResponseWriter, r *http.Request) {
 	}{m.v3Header(rev)})
 }
 
+// leaseIDRequest is etcd's LeaseRevokeRequest and LeaseKeepAliveRequest.
+// Each request struct holds its own message's fields only: a field of
+// another message is unknown to the gateway, which passes over it.
 type leaseIDRequest struct {
+	ID jint `pb:"ID"`
+}
+
+// leaseTTLRequest is LeaseTimeToLiveRequest.
+type leaseTTLRequest struct {
 	ID   jint `pb:"ID"`
 	Keys bool `pb:"keys"`
 }
@@ -243,7 +251,7 @@ func (m *Member) v3LeaseKeepAlive(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3LeaseTimeToLive(w http.ResponseWriter, r *http.Request) {
-	var req leaseIDRequest
+	var req leaseTTLRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -308,14 +316,23 @@ func (m *Member) v3MemberList(w http.ResponseWriter, r *http.Request) {
 	writeGateway(w, membersResponse{Header: m.v3Header(0), Members: m.srv.members3()})
 }
 
-type memberURLsRequest struct {
-	ID        juint    `pb:"ID"`
-	PeerURLs  []string `pb:"peerURLs"`
-	IsLearner bool     `pb:"isLearner"`
-}
+// The member requests, each with its message's fields.
+type (
+	memberAddRequest struct {
+		PeerURLs  []string `pb:"peerURLs"`
+		IsLearner bool     `pb:"isLearner"`
+	}
+	memberRemoveRequest struct {
+		ID juint `pb:"ID"`
+	}
+	memberUpdateRequest struct {
+		ID       juint    `pb:"ID"`
+		PeerURLs []string `pb:"peerURLs"`
+	}
+)
 
 func (m *Member) v3MemberAdd(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberAddRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -338,7 +355,7 @@ func (m *Member) v3MemberAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3MemberRemove(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberRemoveRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -350,7 +367,7 @@ func (m *Member) v3MemberRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3MemberUpdate(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberUpdateRequest
 	if !readV3(w, r, &req) {
 		return
 	}

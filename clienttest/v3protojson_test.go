@@ -89,15 +89,16 @@ func TestDecodeGatewayBody(t *testing.T) {
 		{"duplicate by two names", `{"prevKv":true,"prev_kv":false}`, `proto: (line 1:16): duplicate field "prev_kv"`, &putRequest{}},
 		{"bool as a string", `{"count_only":"true"}`, `proto: (line 1:15): invalid value for bool field countOnly: "true"`, &rangeRequest{}},
 		{"line and column", "{\n  \"key\": \"YQ==\",\n  \"limit\": 1.5\n}", `proto: (line 3:12): invalid value for int64 field limit: 1.5`, &rangeRequest{}},
-		{"uint64 negative", `{"ID":-1}`, `proto: (line 1:7): invalid value for uint64 field ID: -1`, &memberURLsRequest{}},
+		{"uint64 negative", `{"ID":-1}`, `proto: (line 1:7): invalid value for uint64 field ID: -1`, &memberRemoveRequest{}},
 		{"enum out of int32", `{"sort_order":4294967296}`, `proto: (line 1:15): invalid value for enum field sortOrder: 4294967296`, &rangeRequest{}},
-		{"string list item", `{"peerURLs":["http://a",1]}`, `proto: (line 1:25): invalid value for string field peerURLs: 1`, &memberURLsRequest{}},
+		{"string list item", `{"peerURLs":["http://a",1]}`, `proto: (line 1:25): invalid value for string field peerURLs: 1`, &memberAddRequest{}},
 		{"message given a number", `{"success":[{"request_put":5}]}`, `proto: syntax error (line 1:28): unexpected token 5`, &txnRequest{}},
 		{"list given an object", `{"compare":{}}`, `proto: syntax error (line 1:12): unexpected token {`, &txnRequest{}},
 		{"second oneof member", `{"compare":[{"key":"YQ==","version":"1","mod_revision":"2"}]}`,
 			`proto: (line 1:41): error parsing "mod_revision", oneof etcdserverpb.Compare.target_union is already set`, &txnRequest{}},
 		{"second op in a request op", `{"success":[{"request_put":{},"requestRange":{}}]}`,
 			`proto: (line 1:31): error parsing "requestRange", oneof etcdserverpb.RequestOp.request is already set`, &txnRequest{}},
+		{"a field of another request", `{"ID":"5","keys":"yes","ID":"6"}`, `proto: (line 1:24): duplicate field "ID"`, &leaseIDRequest{}},
 		{"columns count runes", `{"nosuch":"é","key":"é"}`, `proto: (line 1:21): invalid value for bytes field key: "é"`, &putRequest{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
