@@ -234,7 +234,7 @@ func protoJSONName(name string) string {
 	return sb.String()
 }
 
-// lookup finds a field by its JSON name, then by its proto name, as
+// lookupField finds a field by its JSON name, then by its proto name, as
 // protojson does.
 func lookupField(fs []pjField, name string) *pjField {
 	for i := range fs {
