@@ -50,9 +50,11 @@
 // changes or auth is disabled, so that clients' re-authentication can be
 // tested. [WithBasicAuth] and v2 auth leave v3 calls open, as in etcd.
 //
-// Differences from etcd 3.6's gateway: the text of a refusal of a body
-// that does not parse may differ after its first words, the lease list
-// is sorted by ID, /v3/maintenance/status reports [ServerVersion], the
+// Request bodies are read as the gateway reads them: the first JSON value
+// only, fields by proto or JSON name, unknown fields ignored, and
+// protojson's refusals with their line and column.
+//
+// Differences from etcd 3.6's gateway: the lease list is sorted by ID, /v3/maintenance/status reports [ServerVersion], the
 // auth store's authRevision may count differently, tokens are only simple
 // ones (no JWT), and "revision of auth store is old" never comes, as every
 // call is checked and applied at once.

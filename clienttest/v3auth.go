@@ -497,11 +497,7 @@ type v3PermsResponse struct {
 // v3PermType reads a permission type by name or number.
 type v3PermType int32
 
-func (e *v3PermType) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, v3PermNames)
-	*e = v3PermType(v)
-	return err
-}
+func (v3PermType) enumNames() []string { return v3PermNames }
 
 func (m *Member) v3AuthEnable(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
@@ -559,8 +555,8 @@ func (a *v3AuthStore) newToken(user string) string {
 
 func (m *Member) v3Authenticate(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name     string `json:"name"`
-		Password string `json:"password"`
+		Name     string `pb:"name"`
+		Password string `pb:"password"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if !a.enabled {
@@ -590,11 +586,11 @@ func (a *v3AuthStore) dropTokens(user string) {
 
 func (m *Member) v3UserAdd(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name     string `json:"name"`
-		Password string `json:"password"`
+		Name     string `pb:"name"`
+		Password string `pb:"password"`
 		Options  struct {
-			NoPassword bool `json:"no_password"`
-		} `json:"options"`
+			NoPassword bool `pb:"no_password"`
+		} `pb:"options"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		switch {
@@ -615,7 +611,7 @@ func (m *Member) v3UserAdd(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3UserGet(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name string `json:"name"`
+		Name string `pb:"name"`
 	}
 	c := callerOf(r)
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
@@ -645,7 +641,7 @@ func (m *Member) v3UserList(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3UserDelete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name string `json:"name"`
+		Name string `pb:"name"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Name == v3RootName {
@@ -663,8 +659,8 @@ func (m *Member) v3UserDelete(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3UserChangePassword(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name     string `json:"name"`
-		Password string `json:"password"`
+		Name     string `pb:"name"`
+		Password string `pb:"password"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		u := a.users[req.Name]
@@ -680,8 +676,8 @@ func (m *Member) v3UserChangePassword(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3UserGrant(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		User string `json:"user"`
-		Role string `json:"role"`
+		User string `pb:"user"`
+		Role string `pb:"role"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		u := a.users[req.User]
@@ -702,8 +698,8 @@ func (m *Member) v3UserGrant(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3UserRevoke(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
+		Name string `pb:"name"`
+		Role string `pb:"role"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Name == v3RootName && req.Role == v3RootName {
@@ -725,7 +721,7 @@ func (m *Member) v3UserRevoke(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleAdd(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name string `json:"name"`
+		Name string `pb:"name"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if req.Name == "" {
@@ -742,7 +738,7 @@ func (m *Member) v3RoleAdd(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Role string `json:"role"`
+		Role string `pb:"role"`
 	}
 	c := callerOf(r)
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
@@ -790,7 +786,7 @@ func (m *Member) v3RoleList(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleDelete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Role string `json:"role"`
+		Role string `pb:"role"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if a.enabled && req.Role == v3RootName {
@@ -813,12 +809,12 @@ func (m *Member) v3RoleDelete(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleGrant(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Name string `json:"name"`
+		Name string `pb:"name"`
 		Perm *struct {
-			PermType v3PermType `json:"permType"`
-			Key      jbytes     `json:"key"`
-			RangeEnd jbytes     `json:"range_end"`
-		} `json:"perm"`
+			PermType v3PermType `pb:"permType"`
+			Key      jbytes     `pb:"key"`
+			RangeEnd jbytes     `pb:"range_end"`
+		} `pb:"perm"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		if req.Perm == nil {
@@ -850,9 +846,9 @@ func (m *Member) v3RoleGrant(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3RoleRevoke(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Role     string `json:"role"`
-		Key      jbytes `json:"key"`
-		RangeEnd jbytes `json:"range_end"`
+		Role     string `pb:"role"`
+		Key      jbytes `pb:"key"`
+		RangeEnd jbytes `pb:"range_end"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
 		perms, ok := a.roles[req.Role]

@@ -7,7 +7,6 @@ package clienttest
 // header etcd gives it; refusals are {"code":N,"message":...} bodies.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -45,26 +44,17 @@ func writeGateway(w http.ResponseWriter, v any) {
 	w.Write(b)
 }
 
-// readV3 reads a request body into v: an empty body is an empty request;
-// a body that is not JSON is refused with encoding/json's words, as the
-// gateway does.
+// readV3 reads a request body into v as the gateway does
+// (v3protojson.go): an empty body is an empty request, and a body that
+// is not the request's JSON is refused with the words of encoding/json or
+// protojson.
 func readV3(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, err := io.ReadAll(io.LimitReader(r.Body, 4*maxRequestBytes))
 	if err != nil {
 		writeGatewayError(w, badRequest(err))
 		return false
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return true
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-		case errors.As(err, &typ) && typ.Field == "":
-			err = errors.New("proto: syntax error (line 1:1): unexpected token " + string(bytes.TrimSpace(b)[:1]))
-		}
+	if _, err := decodeGatewayBody(b, v); err != nil {
 		writeGatewayError(w, badRequest(err))
 		return false
 	}
@@ -175,8 +165,8 @@ func (m *Member) v3Txn(w http.ResponseWriter, r *http.Request) {
 
 func (m *Member) v3Compact(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Revision jint `json:"revision"`
-		Physical bool `json:"physical"`
+		Revision jint `pb:"revision"`
+		Physical bool `pb:"physical"`
 	}
 	if !readV3(w, r, &req) {
 		return
@@ -191,15 +181,23 @@ func (m *Member) v3Compact(w http.ResponseWriter, r *http.Request) {
 	}{m.v3Header(rev)})
 }
 
+// leaseIDRequest is etcd's LeaseRevokeRequest and LeaseKeepAliveRequest.
+// Each request struct holds its own message's fields only: a field of
+// another message is unknown to the gateway, which passes over it.
 type leaseIDRequest struct {
-	ID   jint `json:"ID"`
-	Keys bool `json:"keys"`
+	ID jint `pb:"ID"`
+}
+
+// leaseTTLRequest is LeaseTimeToLiveRequest.
+type leaseTTLRequest struct {
+	ID   jint `pb:"ID"`
+	Keys bool `pb:"keys"`
 }
 
 func (m *Member) v3LeaseGrant(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		TTL jint `json:"TTL"`
-		ID  jint `json:"ID"`
+		TTL jint `pb:"TTL"`
+		ID  jint `pb:"ID"`
 	}
 	if !readV3(w, r, &req) {
 		return
@@ -246,8 +244,9 @@ func (m *Member) v3LeaseKeepAlive(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Grpc-Metadata-Content-Type", "application/grpc")
 	dec := json.NewDecoder(r.Body)
 	for {
+		var raw json.RawMessage
 		var req leaseIDRequest
-		if err := dec.Decode(&req); err != nil {
+		if dec.Decode(&raw) != nil || unmarshalProtoJSON(raw, &req) != nil {
 			return
 		}
 		ttl, rev := m.srv.v3.KeepAlive(int64(req.ID))
@@ -260,7 +259,7 @@ func (m *Member) v3LeaseKeepAlive(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3LeaseTimeToLive(w http.ResponseWriter, r *http.Request) {
-	var req leaseIDRequest
+	var req leaseTTLRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -316,7 +315,7 @@ type membersResponse struct {
 
 func (m *Member) v3MemberList(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Linearizable bool `json:"linearizable"`
+		Linearizable bool `pb:"linearizable"`
 	}
 	if !readV3(w, r, &req) {
 		return
@@ -325,14 +324,23 @@ func (m *Member) v3MemberList(w http.ResponseWriter, r *http.Request) {
 	writeGateway(w, membersResponse{Header: m.v3Header(0), Members: m.srv.members3()})
 }
 
-type memberURLsRequest struct {
-	ID        juint    `json:"ID"`
-	PeerURLs  []string `json:"peerURLs"`
-	IsLearner bool     `json:"isLearner"`
-}
+// The member requests, each with its message's fields.
+type (
+	memberAddRequest struct {
+		PeerURLs  []string `pb:"peerURLs"`
+		IsLearner bool     `pb:"isLearner"`
+	}
+	memberRemoveRequest struct {
+		ID juint `pb:"ID"`
+	}
+	memberUpdateRequest struct {
+		ID       juint    `pb:"ID"`
+		PeerURLs []string `pb:"peerURLs"`
+	}
+)
 
 func (m *Member) v3MemberAdd(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberAddRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -355,7 +363,7 @@ func (m *Member) v3MemberAdd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3MemberRemove(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberRemoveRequest
 	if !readV3(w, r, &req) {
 		return
 	}
@@ -367,7 +375,7 @@ func (m *Member) v3MemberRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Member) v3MemberUpdate(w http.ResponseWriter, r *http.Request) {
-	var req memberURLsRequest
+	var req memberUpdateRequest
 	if !readV3(w, r, &req) {
 		return
 	}

@@ -5,110 +5,16 @@ package clienttest
 // name, fields in the proto's order, and every zero field left out (the
 // gateway does not emit defaults), plus the refusals it answers with.
 
-import (
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
-)
-
 // jint is an int64 of a request: the gateway takes a JSON string or a
-// number.
+// number (v3protojson.go reads it).
 type jint int64
-
-func (j *jint) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
-		return nil
-	}
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		s = s[1 : len(s)-1]
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		// A number with a fraction or exponent that is still whole.
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("proto: invalid value for int64 field: %s", b)
-		}
-		v = int64(f)
-	}
-	*j = jint(v)
-	return nil
-}
 
 // juint is a uint64 of a request (member IDs), read like jint.
 type juint uint64
 
-func (j *juint) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
-		return nil
-	}
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		s = s[1 : len(s)-1]
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("proto: invalid value for uint64 field: %s", b)
-	}
-	*j = juint(v)
-	return nil
-}
-
 // jbytes is a bytes field of a request: base64, standard or URL-safe,
 // padded or not, as protojson accepts it.
 type jbytes []byte
-
-func (j *jbytes) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("proto: invalid value for bytes field: %s", b)
-	}
-	enc := base64.StdEncoding
-	if strings.ContainsAny(s, "-_") {
-		enc = base64.URLEncoding
-	}
-	if len(s)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	v, err := enc.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("proto: invalid value for bytes field: %s", b)
-	}
-	*j = v
-	return nil
-}
-
-// parseEnum reads an enum given by name or number. An unknown name reads
-// as the zero value, as the gateway lets it pass.
-func parseEnum(b []byte, names []string) (int32, error) {
-	s := string(b)
-	if s == "null" {
-		return 0, nil
-	}
-	if len(s) >= 2 && s[0] == '"' {
-		var name string
-		if err := json.Unmarshal(b, &name); err != nil {
-			return 0, err
-		}
-		for i, n := range names {
-			if n == name {
-				return int32(i), nil
-			}
-		}
-		return 0, nil
-	}
-	v, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("proto: invalid value for enum field: %s", b)
-	}
-	return int32(v), nil
-}
 
 type sortOrder int32
 type sortTarget int32
@@ -124,35 +30,11 @@ var (
 	filterNames     = []string{"NOPUT", "NODELETE"}
 )
 
-func (e *sortOrder) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, sortOrderNames)
-	*e = sortOrder(v)
-	return err
-}
-
-func (e *sortTarget) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, sortTargetNames)
-	*e = sortTarget(v)
-	return err
-}
-
-func (e *cmpTarget) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, cmpTargetNames)
-	*e = cmpTarget(v)
-	return err
-}
-
-func (e *cmpResult) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, cmpResultNames)
-	*e = cmpResult(v)
-	return err
-}
-
-func (e *filterType) UnmarshalJSON(b []byte) error {
-	v, err := parseEnum(b, filterNames)
-	*e = filterType(v)
-	return err
-}
+func (sortOrder) enumNames() []string  { return sortOrderNames }
+func (sortTarget) enumNames() []string { return sortTargetNames }
+func (cmpTarget) enumNames() []string  { return cmpTargetNames }
+func (cmpResult) enumNames() []string  { return cmpResultNames }
+func (filterType) enumNames() []string { return filterNames }
 
 const (
 	sortNone sortOrder = iota
@@ -191,91 +73,80 @@ const (
 // Requests, as the gateway reads them.
 
 type rangeRequest struct {
-	Key               jbytes     `json:"key"`
-	RangeEnd          jbytes     `json:"range_end"`
-	Limit             jint       `json:"limit"`
-	Revision          jint       `json:"revision"`
-	SortOrder         sortOrder  `json:"sort_order"`
-	SortTarget        sortTarget `json:"sort_target"`
-	Serializable      bool       `json:"serializable"`
-	KeysOnly          bool       `json:"keys_only"`
-	CountOnly         bool       `json:"count_only"`
-	MinModRevision    jint       `json:"min_mod_revision"`
-	MaxModRevision    jint       `json:"max_mod_revision"`
-	MinCreateRevision jint       `json:"min_create_revision"`
-	MaxCreateRevision jint       `json:"max_create_revision"`
+	Key               jbytes     `pb:"key"`
+	RangeEnd          jbytes     `pb:"range_end"`
+	Limit             jint       `pb:"limit"`
+	Revision          jint       `pb:"revision"`
+	SortOrder         sortOrder  `pb:"sort_order"`
+	SortTarget        sortTarget `pb:"sort_target"`
+	Serializable      bool       `pb:"serializable"`
+	KeysOnly          bool       `pb:"keys_only"`
+	CountOnly         bool       `pb:"count_only"`
+	MinModRevision    jint       `pb:"min_mod_revision"`
+	MaxModRevision    jint       `pb:"max_mod_revision"`
+	MinCreateRevision jint       `pb:"min_create_revision"`
+	MaxCreateRevision jint       `pb:"max_create_revision"`
 }
 
 type putRequest struct {
-	Key         jbytes `json:"key"`
-	Value       jbytes `json:"value"`
-	Lease       jint   `json:"lease"`
-	PrevKv      bool   `json:"prev_kv"`
-	IgnoreValue bool   `json:"ignore_value"`
-	IgnoreLease bool   `json:"ignore_lease"`
+	Key         jbytes `pb:"key"`
+	Value       jbytes `pb:"value"`
+	Lease       jint   `pb:"lease"`
+	PrevKv      bool   `pb:"prev_kv"`
+	IgnoreValue bool   `pb:"ignore_value"`
+	IgnoreLease bool   `pb:"ignore_lease"`
 }
 
 type deleteRangeRequest struct {
-	Key      jbytes `json:"key"`
-	RangeEnd jbytes `json:"range_end"`
-	PrevKv   bool   `json:"prev_kv"`
+	Key      jbytes `pb:"key"`
+	RangeEnd jbytes `pb:"range_end"`
+	PrevKv   bool   `pb:"prev_kv"`
 }
 
 // compare is one condition of a transaction. Its target's value is one
-// field of a proto oneof, so at most one of them may be given.
+// field of a proto oneof: the decoder refuses a second one.
 type v3Compare struct {
-	Result         cmpResult `json:"result"`
-	Target         cmpTarget `json:"target"`
-	Key            jbytes    `json:"key"`
-	Version        *jint     `json:"version"`
-	CreateRevision *jint     `json:"create_revision"`
-	ModRevision    *jint     `json:"mod_revision"`
-	Value          *jbytes   `json:"value"`
-	Lease          *jint     `json:"lease"`
-	RangeEnd       jbytes    `json:"range_end"`
-}
-
-// oneofSet tells how many members of the target's oneof are given.
-func (c *v3Compare) oneofSet() int {
-	n := 0
-	for _, set := range []bool{c.Version != nil, c.CreateRevision != nil, c.ModRevision != nil, c.Value != nil, c.Lease != nil} {
-		if set {
-			n++
-		}
-	}
-	return n
+	Result         cmpResult `pb:"result"`
+	Target         cmpTarget `pb:"target"`
+	Key            jbytes    `pb:"key"`
+	Version        *jint     `pb:"version,oneof=etcdserverpb.Compare.target_union"`
+	CreateRevision *jint     `pb:"create_revision,oneof=etcdserverpb.Compare.target_union"`
+	ModRevision    *jint     `pb:"mod_revision,oneof=etcdserverpb.Compare.target_union"`
+	Value          *jbytes   `pb:"value,oneof=etcdserverpb.Compare.target_union"`
+	Lease          *jint     `pb:"lease,oneof=etcdserverpb.Compare.target_union"`
+	RangeEnd       jbytes    `pb:"range_end"`
 }
 
 type requestOp struct {
-	Range       *rangeRequest       `json:"request_range"`
-	Put         *putRequest         `json:"request_put"`
-	DeleteRange *deleteRangeRequest `json:"request_delete_range"`
-	Txn         *txnRequest         `json:"request_txn"`
+	Range       *rangeRequest       `pb:"request_range,oneof=etcdserverpb.RequestOp.request"`
+	Put         *putRequest         `pb:"request_put,oneof=etcdserverpb.RequestOp.request"`
+	DeleteRange *deleteRangeRequest `pb:"request_delete_range,oneof=etcdserverpb.RequestOp.request"`
+	Txn         *txnRequest         `pb:"request_txn,oneof=etcdserverpb.RequestOp.request"`
 }
 
 type txnRequest struct {
-	Compare []v3Compare `json:"compare"`
-	Success []requestOp `json:"success"`
-	Failure []requestOp `json:"failure"`
+	Compare []v3Compare `pb:"compare"`
+	Success []requestOp `pb:"success"`
+	Failure []requestOp `pb:"failure"`
 }
 
 type watchCreateRequest struct {
-	Key            jbytes       `json:"key"`
-	RangeEnd       jbytes       `json:"range_end"`
-	StartRevision  jint         `json:"start_revision"`
-	ProgressNotify bool         `json:"progress_notify"`
-	Filters        []filterType `json:"filters"`
-	PrevKv         bool         `json:"prev_kv"`
-	WatchID        jint         `json:"watch_id"`
-	Fragment       bool         `json:"fragment"`
+	Key            jbytes       `pb:"key"`
+	RangeEnd       jbytes       `pb:"range_end"`
+	StartRevision  jint         `pb:"start_revision"`
+	ProgressNotify bool         `pb:"progress_notify"`
+	Filters        []filterType `pb:"filters"`
+	PrevKv         bool         `pb:"prev_kv"`
+	WatchID        jint         `pb:"watch_id"`
+	Fragment       bool         `pb:"fragment"`
 }
 
 type watchRequest struct {
-	Create *watchCreateRequest `json:"create_request"`
+	Create *watchCreateRequest `pb:"create_request,oneof=etcdserverpb.WatchRequest.request_union"`
 	Cancel *struct {
-		WatchID jint `json:"watch_id"`
-	} `json:"cancel_request"`
-	Progress *struct{} `json:"progress_request"`
+		WatchID jint `pb:"watch_id"`
+	} `pb:"cancel_request,oneof=etcdserverpb.WatchRequest.request_union"`
+	Progress *struct{} `pb:"progress_request,oneof=etcdserverpb.WatchRequest.request_union"`
 }
 
 // Answers, as the gateway prints them.
@@ -380,6 +251,7 @@ var (
 	errV3Duplicate       = &gwError{400, grpcInvalidArgument, "etcdserver: duplicate key given in txn request"}
 	errV3SortOption      = &gwError{400, grpcInvalidArgument, "etcdserver: invalid sort option"}
 	errV3TooLarge        = &gwError{400, grpcInvalidArgument, "etcdserver: request is too large"}
+	errV3TooManyOps      = &gwError{400, grpcInvalidArgument, "etcdserver: too many operations in txn request"}
 	errV3Compacted       = &gwError{400, grpcOutOfRange, "etcdserver: mvcc: required revision has been compacted"}
 	errV3FutureRev       = &gwError{400, grpcOutOfRange, "etcdserver: mvcc: required revision is a future revision"}
 	errV3LeaseNotFound   = &gwError{404, grpcNotFound, "etcdserver: requested lease not found"}

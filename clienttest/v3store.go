@@ -16,6 +16,10 @@ import (
 // maxRequestBytes is etcd's default --max-request-bytes.
 const maxRequestBytes = 1536 * 1024
 
+// maxTxnOps is etcd's default --max-txn-ops: the most operations one list
+// of a transaction (compares, success, failure) may hold.
+const maxTxnOps = 128
+
 // mvccKV is one version of a key.
 type mvccKV struct {
 	key     string
@@ -276,9 +280,19 @@ func (s *v3store) DeleteRange(d *deleteRangeRequest) (*deleteRangeResponse, *gwE
 // given, oneofs, sort options, sizes, and no key written twice in a
 // branch.
 func checkTxn(t *txnRequest) *gwError {
+	return checkTxnOps(t, maxTxnOps)
+}
+
+// checkTxnOps is checkTxn with budget operations allowed in each of t's
+// lists: a nested transaction gets what its parent's longest list left.
+func checkTxnOps(t *txnRequest, budget int) *gwError {
+	n := max(len(t.Compare), len(t.Success), len(t.Failure))
+	if n > budget {
+		return errV3TooManyOps
+	}
 	for i := range t.Compare {
-		if t.Compare[i].oneofSet() > 1 {
-			return &gwError{400, grpcInvalidArgument, "proto: error parsing compare, oneof etcdserverpb.Compare.target_union is already set"}
+		if len(t.Compare[i].Key) == 0 {
+			return errV3KeyNotProvided
 		}
 	}
 	size := 0
@@ -306,7 +320,7 @@ func checkTxn(t *txnRequest) *gwError {
 					return errV3KeyNotProvided
 				}
 			case op.Txn != nil:
-				if err := checkTxn(op.Txn); err != nil {
+				if err := checkTxnOps(op.Txn, budget-n); err != nil {
 					return err
 				}
 			default:

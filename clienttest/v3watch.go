@@ -138,10 +138,11 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		dec := json.NewDecoder(r.Body)
 		for {
+			var raw json.RawMessage
 			var req watchRequest
-			// The gateway drops a message it cannot read and goes on
-			// with the stream; one that is not JSON ends its reading.
-			if err := dec.Decode(&req); err != nil {
+			// A message that cannot be read ends the reading of the
+			// stream.
+			if dec.Decode(&raw) != nil || unmarshalProtoJSON(raw, &req) != nil {
 				return
 			}
 			select {
@@ -210,7 +211,10 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 					for watchers[nextID] != nil {
 						nextID++
 					}
+					// etcd hands out each id once per stream: a
+					// canceled watch's id is not given again.
 					id = nextID
+					nextID++
 				}
 				if watchers[id] != nil {
 					if !send(watchResponse{Header: headerJSON{Revision: s.v3.revisionNow()}, WatchID: -1, Created: true, Canceled: true,
