@@ -47,6 +47,10 @@ type v3Watcher struct {
 	// restart it at (0: next). Each watch resumes on its own, since
 	// etcd sends the watches of one stream apart.
 	nexts []int64
+	// split watches the node's key and its marker or subtree as separate
+	// watches, because the role may not read the one range that holds
+	// them both (see watchRanges).
+	split bool
 	// skip is the half of a write replacing the watched key by a
 	// directory that was already turned into its event with the other
 	// half (see halfOfReplacement), when it comes on the other watch.
@@ -89,12 +93,18 @@ func (w *v3Watcher) Close() error {
 	return nil
 }
 
-// watchRanges are the watches of the stream. v3 auth allows a watch
-// only when the role may read its whole range, so each covers nothing
-// but the node: its key alone and its marker alone, or with recursive
-// its key alone and its subtree [key+"/", key+"0"). The root is its
-// marker, or its subtree. etcd numbers the watches of a stream from 0 in
-// the order they are asked for.
+// watchRanges are the watches of the stream. One watch from the node's
+// key to the end of its marker (or, recursive, of its subtree) keeps
+// every change in revision order; the keys of other nodes it also spans
+// (such as "/foo-bar" beside "/foo") are dropped by covers. But v3 auth
+// allows a watch only when the role may read its whole range, so when
+// etcd refuses that one, the watcher splits it (split): the node's key
+// alone and its marker alone, or with recursive its key alone and its
+// subtree [key+"/", key+"0"). etcd sends the watches of one stream
+// apart, so while split, a catch-up from an old index may give the
+// events of the two out of revision order. The root is its marker, or
+// its subtree. etcd numbers the watches of a stream from 0 in the order
+// they are asked for.
 func (w *v3Watcher) watchRanges() []v3WatchCreate {
 	k := w.k
 	mk := k.markerKey(w.key)
@@ -104,6 +114,13 @@ func (w *v3Watcher) watchRanges() []v3WatchCreate {
 	}
 	if w.key == "/" {
 		return []v3WatchCreate{sub}
+	}
+	if !w.split {
+		end := sub.RangeEnd
+		if end == nil {
+			end = append([]byte(mk), 0)
+		}
+		return []v3WatchCreate{{Key: k.fileKey(w.key), RangeEnd: end, PrevKv: true}}
 	}
 	return []v3WatchCreate{{Key: k.fileKey(w.key), PrevKv: true}, sub}
 }
@@ -124,6 +141,12 @@ func (w *v3Watcher) open(ctx context.Context) error {
 		cancel()
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if !w.split && len(reqs) == 1 && w.key != "/" && isPermissionDenied(err) {
+			// The role may read the node but not the range that holds
+			// it: watch its parts apart, from where the one watch was.
+			w.next, w.nexts, w.split = w.startOf(0), nil, true
+			return w.open(ctx)
 		}
 		return err
 	}
@@ -169,6 +192,12 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 		}
 		if msg.Canceled {
 			w.Close()
+			if !w.split && w.key != "/" && msg.CompactRevision == 0 && strings.Contains(msg.CancelReason, "permission denied") {
+				// As in open, should etcd refuse the watch later on
+				// the stream.
+				w.next, w.nexts, w.split = w.startOf(0), nil, true
+				continue
+			}
 			if msg.CompactRevision > 0 {
 				// v2 gives the current index with the error; etcd's
 				// cancel message may carry no header.
