@@ -20,6 +20,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -630,12 +631,7 @@ func (m *Member) v3UserGet(w http.ResponseWriter, r *http.Request) {
 func (m *Member) v3UserList(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
-		var names []string
-		for n := range a.users {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return &v3NamesResponse{Header: h, Users: names}, nil
+		return &v3NamesResponse{Header: h, Users: slices.Sorted(maps.Keys(a.users))}, nil
 	})
 }
 
@@ -775,12 +771,7 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 func (m *Member) v3RoleList(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
-		var names []string
-		for n := range a.roles {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return &v3NamesResponse{Header: h, Roles: names}, nil
+		return &v3NamesResponse{Header: h, Roles: slices.Sorted(maps.Keys(a.roles))}, nil
 	})
 }
 

@@ -108,58 +108,50 @@ func (m *Member) v3Routes() map[string]http.HandlerFunc {
 }
 
 func (m *Member) v3Range(w http.ResponseWriter, r *http.Request) {
-	var req rangeRequest
-	if !readV3(w, r, &req) || !m.v3Permit(w, r, rangeNeeds(&req)) {
-		return
-	}
-	resp, err := m.srv.v3.Range(&req)
-	if err != nil {
-		writeGatewayError(w, err)
-		return
-	}
-	resp.Header = m.v3Header(m.srv.v3.revisionNow())
-	writeGateway(w, resp)
+	// A range's header is of the revision now, not the one it read.
+	serveKV(m, w, r, rangeNeeds, m.srv.v3.Range, true)
 }
 
 func (m *Member) v3Put(w http.ResponseWriter, r *http.Request) {
-	var req putRequest
-	if !readV3(w, r, &req) || !m.v3Permit(w, r, putNeeds(&req)) {
-		return
-	}
-	resp, err := m.srv.v3.Put(&req)
-	if err != nil {
-		writeGatewayError(w, err)
-		return
-	}
-	resp.Header = m.v3Header(resp.Header.Revision)
-	writeGateway(w, resp)
+	serveKV(m, w, r, putNeeds, m.srv.v3.Put, false)
 }
 
 func (m *Member) v3DeleteRange(w http.ResponseWriter, r *http.Request) {
-	var req deleteRangeRequest
-	if !readV3(w, r, &req) || !m.v3Permit(w, r, deleteNeeds(&req)) {
-		return
-	}
-	resp, err := m.srv.v3.DeleteRange(&req)
-	if err != nil {
-		writeGatewayError(w, err)
-		return
-	}
-	resp.Header = m.v3Header(resp.Header.Revision)
-	writeGateway(w, resp)
+	serveKV(m, w, r, deleteNeeds, m.srv.v3.DeleteRange, false)
 }
 
 func (m *Member) v3Txn(w http.ResponseWriter, r *http.Request) {
-	var req txnRequest
-	if !readV3(w, r, &req) || !m.v3Permit(w, r, txnNeeds(&req)) {
+	serveKV(m, w, r, txnNeeds, m.srv.v3.Txn, false)
+}
+
+// kvResponse is the answer of a kv call, whose header serveKV completes.
+type kvResponse interface{ header() *headerJSON }
+
+func (r *rangeResponse) header() *headerJSON       { return &r.Header }
+func (r *putResponse) header() *headerJSON         { return &r.Header }
+func (r *deleteRangeResponse) header() *headerJSON { return &r.Header }
+func (r *txnResponse) header() *headerJSON         { return &r.Header }
+
+// serveKV answers one kv call: it reads the request, checks that the
+// caller may do what it needs, applies it to the key space and answers
+// with the member's header, at the revision the key space gave or, with
+// now, at the current one.
+func serveKV[Q any, R kvResponse](m *Member, w http.ResponseWriter, r *http.Request, needs func(*Q) []v3Need, apply func(*Q) (R, *gwError), now bool) {
+	var req Q
+	if !readV3(w, r, &req) || !m.v3Permit(w, r, needs(&req)) {
 		return
 	}
-	resp, err := m.srv.v3.Txn(&req)
+	resp, err := apply(&req)
 	if err != nil {
 		writeGatewayError(w, err)
 		return
 	}
-	resp.Header = m.v3Header(resp.Header.Revision)
+	h := resp.header()
+	rev := h.Revision
+	if now {
+		rev = m.srv.v3.revisionNow()
+	}
+	*h = m.v3Header(rev)
 	writeGateway(w, resp)
 }
 
