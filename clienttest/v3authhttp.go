@@ -35,6 +35,7 @@ func (m *Member) v3AuthRoutes() map[string]http.HandlerFunc {
 	}
 }
 
+// v3HeaderOnly is an answer that holds nothing but its header.
 type v3HeaderOnly struct {
 	Header headerJSON `json:"header"`
 }

@@ -168,9 +168,7 @@ func (m *Member) v3Compact(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, err)
 		return
 	}
-	writeGateway(w, struct {
-		Header headerJSON `json:"header"`
-	}{m.v3Header(rev)})
+	writeGateway(w, v3HeaderOnly{m.v3Header(rev)})
 }
 
 // leaseIDRequest is etcd's LeaseRevokeRequest and LeaseKeepAliveRequest.
@@ -199,11 +197,7 @@ func (m *Member) v3LeaseGrant(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, err)
 		return
 	}
-	writeGateway(w, struct {
-		Header headerJSON `json:"header"`
-		ID     int64      `json:"ID,omitempty,string"`
-		TTL    int64      `json:"TTL,omitempty,string"`
-	}{m.v3Header(rev), id, ttl})
+	writeGateway(w, leaseResponse{m.v3Header(rev), id, ttl})
 }
 
 func (m *Member) v3LeaseRevoke(w http.ResponseWriter, r *http.Request) {
@@ -216,12 +210,11 @@ func (m *Member) v3LeaseRevoke(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, err)
 		return
 	}
-	writeGateway(w, struct {
-		Header headerJSON `json:"header"`
-	}{m.v3Header(rev)})
+	writeGateway(w, v3HeaderOnly{m.v3Header(rev)})
 }
 
-type keepAliveResponse struct {
+// leaseResponse is the answer of a lease grant and of each keep-alive.
+type leaseResponse struct {
 	Header headerJSON `json:"header"`
 	ID     int64      `json:"ID,omitempty,string"`
 	TTL    int64      `json:"TTL,omitempty,string"`
@@ -243,8 +236,8 @@ func (m *Member) v3LeaseKeepAlive(w http.ResponseWriter, r *http.Request) {
 		}
 		ttl, rev := m.srv.v3.KeepAlive(int64(req.ID))
 		b, _ := json.Marshal(struct {
-			Result keepAliveResponse `json:"result"`
-		}{keepAliveResponse{m.v3Header(rev), int64(req.ID), ttl}})
+			Result leaseResponse `json:"result"`
+		}{leaseResponse{m.v3Header(rev), int64(req.ID), ttl}})
 		w.Write(append(b, '\n'))
 		rc.Flush()
 	}
