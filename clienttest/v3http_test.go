@@ -285,8 +285,9 @@ func (ws *watchStream) next(t *testing.T) string {
 	case l, ok := <-ws.lines:
 		require.True(t, ok, "stream ended")
 		return l
-	case <-time.After(10 * time.Second):
-		t.Fatal("no watch message within 10s")
+	case <-time.After(time.Minute):
+		// Only a hung stream gets here.
+		t.Fatal("no watch message within a minute")
 	}
 	return ""
 }
