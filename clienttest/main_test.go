@@ -18,5 +18,5 @@ import (
 func TestMain(m *testing.M) {
 	etcdtest.Prepare()
 	_, _ = etcdtest.LocateVersion(v3Version)
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction(etcdtest.SpawnerFunction))
 }

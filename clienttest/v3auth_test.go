@@ -386,7 +386,7 @@ func TestV3Auth_againstEtcd(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cl := etcdtest.Start(t, 1, etcdtest.Options{Version: "3.6.16", V3Only: true})
-			run(t, cl.Endpoints()[0])
+			run(t, cl.Members[0].ClientURL)
 		})
 	}
 }

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(etcdtest.EnvVersion) == "" {
 		_, _ = etcdtest.LocateVersion(v3Default) // an error is reported by the tests that need it
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction(etcdtest.SpawnerFunction))
 }
 
 // recorder is the transport of every test client: it sends through its own

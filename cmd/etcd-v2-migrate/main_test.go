@@ -20,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) {
 	etcdtest.Prepare()
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction(etcdtest.SpawnerFunction))
 }
 
 // runCmd runs the command and returns its exit code and output.

@@ -337,7 +337,7 @@ func (m *Member) start() error {
 	// only; the harness alone decides when a member stops, and Pdeathsig
 	// ends the members if the test binary dies of that signal.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		return fmt.Errorf("start %s: %w", m.Name, err)
 	}
 	done := make(chan struct{})

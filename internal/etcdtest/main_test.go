@@ -10,5 +10,5 @@ import (
 // be gone once the tests have stopped their members.
 func TestMain(m *testing.M) {
 	Prepare()
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction(SpawnerFunction))
 }
