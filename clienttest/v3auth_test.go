@@ -37,7 +37,7 @@ func v3call(t *testing.T, base, what, body, token string) (int, string) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp.StatusCode, reIDs.ReplaceAllString(string(b), "")
+	return resp.StatusCode, gatewayText(b)
 }
 
 // v3token authenticates name and returns its token.
@@ -337,7 +337,7 @@ func openAuthWatch(t *testing.T, base, token, first string) *watchStream {
 				if i < 0 {
 					break
 				}
-				ws.lines <- reIDs.ReplaceAllString(string(b[:i]), "")
+				ws.lines <- gatewayText(b[:i])
 				b = b[i+1:]
 			}
 			if err != nil {
