@@ -84,6 +84,13 @@ type action struct {
 	// v3gateway_auth.go), under the same redirect rule.
 	auth []string
 
+	// refusal, when set, tells a 5xx answer that is the API's refusal of
+	// the request, one every member would give alike, from a failing
+	// member: the cluster client hands such an answer back instead of
+	// trying the next member (APIv3: etcd's auth store refusing with gRPC
+	// Unknown, HTTP 500; see v3gateway.go).
+	refusal func(status int, body []byte) bool
+
 	// foreign, when set, is a caller's own httpAction passed to
 	// Client.Do; the fields above are then unused.
 	foreign httpAction

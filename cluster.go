@@ -216,7 +216,7 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 				}
 				return nil, nil, ctxErr
 			}
-		} else if resp.StatusCode/100 == 5 {
+		} else if resp.StatusCode/100 == 5 && (act.refusal == nil || !act.refusal(resp.StatusCode, body)) {
 			err = memberServerError(st.strs[i], resp.StatusCode)
 			if act.kind == kindNonIdempotent {
 				// etcd answers 500 for a proposal that did not commit in

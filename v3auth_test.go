@@ -3,7 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -478,5 +481,75 @@ func TestV3Auth_badBodies(t *testing.T) {
 		}
 		_, _ = users.GetUser(ctx, "u")
 		_, _ = roles.GetRole(ctx, "r")
+	}
+}
+
+// TestV3Auth_authStoreRefusal: etcd refuses a password for a user made
+// without one with HTTP 500 and gRPC Unknown. That is an answer about the
+// request, not a member in trouble: the caller gets an AuthError 401 with
+// etcd's message after asking one member, where it used to ask every
+// member and hear "has no leader".
+func TestV3Auth_authStoreRefusal(t *testing.T) {
+	const refusal = `{"code":2,"message":"auth: authentication failed, password was given for no password user"}`
+	var mu sync.Mutex
+	asked := map[string]int{}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, refusal)
+	})
+	a, b := httptest.NewServer(handler), httptest.NewServer(handler)
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+	c, err := New(Config{Endpoints: []string{a.URL, b.URL}, API: APIv3, Username: "np", Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewKeysAPI(c).Get(context.Background(), "/k", nil)
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized || !strings.Contains(err.Error(), "no password user") {
+		t.Errorf("err = %v (%T), want an AuthError 401 with etcd's message", err, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := map[string]int{"/v3/auth/authenticate": 1}; !maps.Equal(asked, want) {
+		t.Errorf("requests = %v, want %v", asked, want)
+	}
+}
+
+// TestV3_serverErrorsStillFailMembers: a 500 that is not the auth store's
+// refusal (gRPC Internal, or Unknown with another message, or no status
+// body) still counts as a failing member, so the call goes on to the
+// next one.
+func TestV3_serverErrorsStillFailMembers(t *testing.T) {
+	for _, body := range []string{
+		`{"code":13,"message":"auth: something internal"}`,
+		`{"code":2,"message":"etcdserver: unexpected error"}`,
+		`{"code":2}`,
+		`auth: not json`,
+		``,
+	} {
+		t.Run(body, func(t *testing.T) {
+			bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusInternalServerError)
+				io.WriteString(w, body)
+			}))
+			t.Cleanup(bad.Close)
+			_, good := newFakeGateway(t)
+			c, err := New(Config{Endpoints: []string{bad.URL, good.URL}, API: APIv3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kapi := NewKeysAPI(c)
+			if _, err := kapi.Set(context.Background(), "/k", "v", nil); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := kapi.Get(context.Background(), "/k", nil); err != nil || r.Node.Value != "v" {
+				t.Errorf("Get: %v, %v; want the second member's answer", r, err)
+			}
+		})
 	}
 }

@@ -263,7 +263,26 @@ func v3Action(what string, body []byte, kind callKind) *action {
 		method: http.MethodPost, prefix: "/v3", name: what,
 		body: string(body), contentType: jsonContentType, kind: kind,
 		op: "v3." + strings.ReplaceAll(what, "/", "."), api: APIv3,
+		refusal: authStoreRefusal,
 	}
+}
+
+// authStoreRefusal reports whether a 5xx answer of the gateway is etcd's
+// auth store refusing the request: gRPC code Unknown (HTTP 500) with a
+// message of the auth store ("auth: authentication failed, password was
+// given for no password user"). etcd has no gRPC code of its own for
+// these, but they are answers about the request, which every member
+// gives alike, and not a member in trouble; without this the client
+// asked every member and reported "has no leader".
+func authStoreRefusal(status int, body []byte) bool {
+	if status != http.StatusInternalServerError {
+		return false
+	}
+	var e struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Code == grpcUnknown && strings.HasPrefix(e.Message, "auth: ")
 }
 
 // call posts req to /v3/<what> and decodes the answer into resp.

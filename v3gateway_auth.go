@@ -27,6 +27,7 @@ import (
 
 // The gRPC status codes the auth mapping tells apart.
 const (
+	grpcUnknown            = 2
 	grpcInvalidArgument    = 3
 	grpcPermissionDenied   = 7
 	grpcFailedPrecondition = 9
@@ -126,7 +127,7 @@ func (g *v3Gateway) authenticate(ctx context.Context, name, password string) (st
 			switch {
 			case ge.Code == grpcFailedPrecondition && strings.Contains(ge.Message, "authentication is not enabled"):
 				return "", nil
-			case ge.Code == grpcInvalidArgument && strings.Contains(ge.Message, "authentication failed"):
+			case (ge.Code == grpcInvalidArgument || ge.Code == grpcUnknown) && strings.Contains(ge.Message, "authentication failed"):
 				return "", &AuthError{Code: http.StatusUnauthorized, Message: fmt.Sprintf("client: etcd refused the password of user %q (%s)", name, ge.Message)}
 			}
 		}

@@ -253,6 +253,17 @@ func TestV3Auth_permissions(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized || bytes.Contains([]byte(err.Error()), []byte("wrong")) {
 		t.Errorf("wrong password: %v; want an AuthError 401 without the password", err)
 	}
+
+	// A password for a user made without one: etcd answers HTTP 500
+	// (gRPC Unknown), which is still a refusal, not a member failure.
+	if err := client.AddUserWithoutPassword(ctx, users, "np"); err != nil {
+		t.Fatalf("AddUserWithoutPassword = %v", err)
+	}
+	np, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "np", Password: "some"})
+	_, err = client.NewKeysAPI(np).Get(ctx, "/rw/a", nil)
+	if !errors.As(err, &ae) || ae.Code != http.StatusUnauthorized || !bytes.Contains([]byte(err.Error()), []byte("no password user")) {
+		t.Errorf("password for a no-password user: %v; want an AuthError 401 with etcd's message", err)
+	}
 }
 
 // TestV3Auth_nodeAndDirectory checks the two narrow grants: the exact
