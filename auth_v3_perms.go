@@ -11,9 +11,9 @@ package client
 // keys and as directory markers: keys_v3_state.go), so every grant also
 // gives read on the ancestors' v3 keys that its own range does not hold.
 // Every write also records its action in the parent directory's marker,
-// so a write grant on one node ("/foo") also gives write on the parent's
-// marker (P+"/" for "/foo"); a prefix "/foo/*" holds that marker in its
-// own range.
+// so a write grant on one node ("/foo") or on a name prefix ("/foo*")
+// also gives write on the parent's marker (P+"/" for both); a prefix
+// "/foo/*" holds that marker in its own range.
 // Those extra grants are single keys spelt as the range [k, k+"\x00"),
 // which the library writes for nothing else: that is how GetRole tells
 // them from a v2 permission "/foo" (stored with no range end) and leaves
@@ -244,8 +244,8 @@ func sortedKeys(m map[string]bool) []string {
 
 // neededAux returns the extra grants the v2 permissions among perms
 // need, with their types: read on every extra range, and also write on
-// the parent directory's marker of a node permission with write, where
-// every write of the node records its action.
+// the marker writtenParent names for a permission with write, where
+// every write under it records its action.
 func (l permLayout) neededAux(perms map[v3Range]permBits) map[v3Range]permBits {
 	need := map[v3Range]permBits{}
 	for r, b := range perms {
@@ -264,11 +264,25 @@ func (l permLayout) neededAux(perms map[v3Range]permBits) map[v3Range]permBits {
 		for _, a := range aux {
 			need[a] |= permRead
 		}
-		if b&permWrite != 0 && !p.prefix && p.path != "/" {
-			need[auxRange(l.markerKey(parentOf(p.path)))] |= permWrite
+		if b&permWrite != 0 {
+			if d, ok := writtenParent(p); ok {
+				need[auxRange(l.markerKey(d))] |= permWrite
+			}
 		}
 	}
 	return need
+}
+
+// writtenParent returns the directory whose marker writes under p record
+// their action in, when p's own ranges do not hold it: the parent of a
+// node ("/a" for "/a/b"), and the directory a name prefix lies in ("/a"
+// for "/a/b*", whose nodes "/a/b", "/a/bc", ... are all children of
+// "/a"). A prefix ending in "/" holds the markers its writes record in.
+func writtenParent(p v2Perm) (string, bool) {
+	if strings.HasSuffix(p.path, "/") {
+		return "", false // "/" and "/a/": nodes are cleaned, so only prefixes
+	}
+	return path.Dir(p.path), true
 }
 
 // sortRanges orders ranges by key, then end, so calls go out in a fixed

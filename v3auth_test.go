@@ -81,6 +81,8 @@ func TestV3Auth_calls(t *testing.T) {
 	wantPerms(t, "GrantRoleKV(readwrite /rw/* /a/b)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/rw/*"})
 	r, err = roles.GrantRoleKV(ctx, "app", []string{"/ro/*"}, WritePermission)
 	wantPerms(t, "GrantRoleKV(write /ro/*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/ro/*", "/rw/*"})
+	r, err = roles.GrantRoleKV(ctx, "app", []string{"/a/n*"}, WritePermission)
+	wantPerms(t, "GrantRoleKV(write /a/n*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/a/n*", "/ro/*", "/rw/*"})
 	want := []string{
 		`READ p/ p/\x00`,          // the root marker, read by every write
 		"READWRITE p/a/b ",        // /a/b as a key
@@ -91,6 +93,7 @@ func TestV3Auth_calls(t *testing.T) {
 		"READWRITE p/ro/ p/ro0",   // /ro/*
 		`READ p/rw p/rw\x00`,      //
 		"READWRITE p/rw/ p/rw0",   // /rw/*
+		"WRITE p/a/n p/a/o",       // /a/n*, whose writes also record in p/a/ (above)
 	}
 	got := storedPerms(g, "app")
 	slices.Sort(got)
@@ -98,8 +101,8 @@ func TestV3Auth_calls(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("v3 permissions =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/ro/*"}, WritePermission)
-	wantPerms(t, "RevokeRoleKV(write /ro/*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/rw/*"})
+	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/ro/*", "/a/n*"}, WritePermission)
+	wantPerms(t, "RevokeRoleKV(write /ro/* /a/n*)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/a/b", "/rw/*"})
 	r, err = roles.RevokeRoleKV(ctx, "app", []string{"/a/b"}, WritePermission)
 	wantPerms(t, "RevokeRoleKV(write /a/b)", r, err, []string{"/a/b", "/ro/*", "/rw/*"}, []string{"/rw/*"})
 	for _, p := range []string{`READ p/a/ p/a/\x00`, "READ p/a/b ", "READ p/a/b/ "} {
@@ -271,6 +274,25 @@ func TestV3Auth_permMapping(t *testing.T) {
 		}
 		if got := l.v2Permissions(perms).KV.Read; !slices.Equal(got, []string{tc.back}) {
 			t.Errorf("%q: GetRole shows %q, want [%q]", tc.perm, got, tc.back)
+		}
+	}
+	// Write on a node or a name prefix also writes the marker of the
+	// directory its writes record in; a prefix ending in "/" holds it.
+	for perm, marker := range map[string]string{
+		"/foo": "app/", "/a/b": "app/a/", "/foo*": "app/", "/a/b*": "app/a/",
+		"/foo/*": "", "/*": "", "/": "",
+	} {
+		l := permLayout{prefix: "app"}
+		p, _ := parseV2Perm(perm)
+		main, _ := l.ranges(p)
+		var written []string
+		for r, b := range l.neededAux(map[v3Range]permBits{main[0]: permWrite}) {
+			if b&permWrite != 0 {
+				written = append(written, r.key)
+			}
+		}
+		if want := []string{marker}; marker == "" && len(written) != 0 || marker != "" && !slices.Equal(written, want) {
+			t.Errorf("write on %q also writes %q, want %q", perm, written, marker)
 		}
 	}
 	// Ranges no v2 path gives are left out of GetRole.

@@ -266,9 +266,10 @@ func TestV3Auth_permissions(t *testing.T) {
 	}
 }
 
-// TestV3Auth_nodeAndDirectory checks the two narrow grants: the exact
+// TestV3Auth_nodeAndDirectory checks the narrow grants: the exact
 // path "/solo" lets its holder Get and Set the key /solo (not its
-// siblings), and "/dir/*"
+// siblings), the name prefix "/top/pfx*" lets it write /top/pfx,
+// /top/pfx-a and below /top/pfxb, and "/dir/*"
 // lets it Get and watch the directory /dir itself (recursively), though
 // /dir-x and /dir.bak lie between /dir and its subtree in v3's order.
 func TestV3Auth_nodeAndDirectory(t *testing.T) {
@@ -282,7 +283,7 @@ func TestV3Auth_nodeAndDirectory(t *testing.T) {
 	if err := roles.AddRole(ctx, "narrow"); err != nil {
 		t.Fatalf("AddRole = %v", err)
 	}
-	if _, err := roles.GrantRoleKV(ctx, "narrow", []string{"/solo", "/dir/*"}, client.ReadWritePermission); err != nil {
+	if _, err := roles.GrantRoleKV(ctx, "narrow", []string{"/solo", "/dir/*", "/top/pfx*"}, client.ReadWritePermission); err != nil {
 		t.Fatalf("GrantRoleKV = %v", err)
 	}
 	if err := users.AddUser(ctx, "bob", "bobpw"); err != nil {
@@ -292,7 +293,7 @@ func TestV3Auth_nodeAndDirectory(t *testing.T) {
 		t.Fatalf("GrantUser = %v", err)
 	}
 	rk := client.NewKeysAPI(root)
-	for _, k := range []string{"/solo", "/solo-x", "/dir/a", "/dir-x", "/dir.bak"} {
+	for _, k := range []string{"/solo", "/solo-x", "/dir/a", "/dir-x", "/dir.bak", "/top/seed"} {
 		if _, err := rk.Set(ctx, k, "by-root", nil); err != nil {
 			t.Fatalf("root Set(%s) = %v", k, err)
 		}
@@ -335,7 +336,20 @@ func TestV3Auth_nodeAndDirectory(t *testing.T) {
 	if r, err := rk.Get(ctx, "/solo-x", &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-root" {
 		t.Errorf("root Get(/solo-x) after bob's refused Set = %+v, %v", r, err)
 	}
-	_, err := kapi.Get(ctx, "/solo/x", nil)
+	// A name prefix: its nodes are children of /top, so the grant
+	// writes /top's marker as well; a key below one of them records in
+	// its own directory's marker, inside the range.
+	for _, k := range []string{"/top/pfx", "/top/pfx-a", "/top/pfxb/c"} {
+		if _, err := kapi.Set(ctx, k, "by-bob", nil); err != nil {
+			t.Errorf("bob Set(%s) under /top/pfx* = %v", k, err)
+		}
+		if r, err := rk.Get(ctx, k, &client.GetOptions{Quorum: true}); err != nil || r.Node.Value != "by-bob" {
+			t.Errorf("root Get(%s) after bob's Set = %+v, %v", k, r, err)
+		}
+	}
+	_, err := kapi.Set(ctx, "/top/pf", "by-bob", nil)
+	wantDenied(t, "bob Set(/top/pf)", err)
+	_, err = kapi.Get(ctx, "/solo/x", nil)
 	wantDenied(t, "bob Get(/solo/x)", err)
 	_, err = kapi.Get(ctx, "/solo-x", nil)
 	wantDenied(t, "bob Get(/solo-x)", err)
