@@ -28,8 +28,9 @@ func (c *Clock) Now() time.Time {
 
 // Advance moves the clock forward by d. Before it returns, every key whose
 // expiration has been reached is removed, each with an expire event, and
-// every v3 lease whose time has come is revoked with its keys, in every
-// server using the clock.
+// every v3 lease whose time has come is revoked with its keys, and the
+// v3 watches that asked for progress notifications get those due, in
+// every server using the clock.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
@@ -42,6 +43,7 @@ func (c *Clock) Advance(d time.Duration) {
 	for _, s := range servers {
 		s.store.expire(now)
 		s.v3.expire(now)
+		s.v3.tickProgress(now)
 	}
 }
 

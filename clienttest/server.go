@@ -224,6 +224,7 @@ func (s *Server) expireLoop() {
 		case now := <-t.C:
 			s.store.expire(now)
 			s.v3.expire(now)
+			s.v3.tickProgress(now)
 		}
 	}
 }

@@ -573,3 +573,45 @@ func TestV3_memberConfigs(t *testing.T) {
 	assert.Equal(t, `{"header":{"raft_term":"2"},"members":[{"ID":"`+hexToDec(t, srv.Member(0).ID())+
 		`","name":"alpha","peerURLs":["http://10.0.0.1:2380"],"clientURLs":["http://10.0.0.1:2379"]}]}`, got)
 }
+
+// TestV3_watchProgress: a watch that asked for progress notifications
+// gets one every ten minutes of the Server's clock, counted from the
+// stream's start, unless it was sent events since the tick before; a
+// watch that did not ask gets none. Ticks come in the stream's order,
+// before Advance returns, so no wait is needed.
+func TestV3_watchProgress(t *testing.T) {
+	clock := clienttest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := clienttest.NewServer(t, clienttest.WithClock(clock))
+	e := srv.Endpoints()[0]
+	ws := openWatch(t, e, `{"create_request":{"key":"YQ==","progress_notify":true}}`)
+	assert.Equal(t, `{"result":{"header":{"revision":"1","raft_term":"2"},"created":true}}`, ws.next(t))
+	ws.send(t, `{"create_request":{"key":"Yg=="}}`)
+	assert.Equal(t, `{"result":{"header":{"revision":"1","raft_term":"2"},"watch_id":"1","created":true}}`, ws.next(t))
+	marker := func(rev string) {
+		// A write to the quiet watch shows what came before it.
+		t.Helper()
+		v3put(t, e, "b", rev)
+		assert.Regexp(t, `^\{"result":\{"header":\{"revision":"`+rev+`","raft_term":"2"\},"watch_id":"1","events":\[\{"kv":\{"key":"Yg==",.*"mod_revision":"`+rev+`"`, ws.next(t))
+	}
+
+	clock.Advance(9 * time.Minute)
+	marker("2") // not yet ten minutes
+	clock.Advance(time.Minute)
+	assert.Equal(t, `{"result":{"header":{"revision":"2","raft_term":"2"}}}`, ws.next(t))
+
+	// Events since the last tick elide the next notification.
+	v3put(t, e, "a", "x") // 3
+	assert.Contains(t, ws.next(t), `"revision":"3"`)
+	clock.Advance(10 * time.Minute)
+	marker("4")
+	clock.Advance(10 * time.Minute)
+	assert.Equal(t, `{"result":{"header":{"revision":"4","raft_term":"2"}}}`, ws.next(t))
+
+	// A jump of an hour is one tick, and the beat stays the stream's.
+	clock.Advance(time.Hour + 5*time.Minute)
+	assert.Equal(t, `{"result":{"header":{"revision":"4","raft_term":"2"}}}`, ws.next(t))
+	clock.Advance(4 * time.Minute)
+	marker("5")
+	clock.Advance(time.Minute)
+	assert.Equal(t, `{"result":{"header":{"revision":"5","raft_term":"2"}}}`, ws.next(t))
+}

@@ -19,6 +19,13 @@ import (
 // watch that asked for them.
 const progressInterval = 10 * time.Minute
 
+// progressClock is the progress ticker of one stream. As etcd's, it ticks
+// every progressInterval from the stream's start; here it follows the
+// Server's time (a Clock's Advance, or the expiry loop's real time). At
+// a tick each watch that asked for progress gets a notification, unless
+// it was sent events since the tick before.
+type progressClock struct{ next time.Time }
+
 // watchQueue holds the messages of one stream that the store has handed
 // over and the stream has not written yet. The store appends under its
 // own mutex; nothing ever waits on a full queue.
@@ -58,6 +65,11 @@ type v3watcher struct {
 	noDelete bool
 	progress bool
 	q        *watchQueue
+
+	// clock is the stream's progress ticker; progressDue (store's mu)
+	// says the watch was sent no events since its last tick.
+	clock       *progressClock
+	progressDue bool
 }
 
 // events turns a revision's changes into what the watcher reports.
@@ -89,6 +101,33 @@ func (w *v3watcher) deliver(rev int64, evs []mvccEvent) {
 	}
 	if out := w.events(evs); len(out) > 0 {
 		w.q.push(watchResponse{Header: headerJSON{Revision: rev}, WatchID: w.id, Events: out})
+		w.progressDue = false
+	}
+}
+
+// tickProgress runs the progress clocks of every stream up to now.
+func (s *v3store) tickProgress(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	due := map[*progressClock]bool{}
+	for w := range s.watchers {
+		if w.progress && !now.Before(w.clock.next) {
+			due[w.clock] = true
+		}
+	}
+	for w := range s.watchers {
+		if !w.progress || !due[w.clock] {
+			continue
+		}
+		if w.progressDue {
+			w.q.push(watchResponse{Header: headerJSON{Revision: s.rev}, WatchID: w.id})
+		}
+		w.progressDue = true
+	}
+	// One tick however far the time jumped, as a time.Ticker drops the
+	// ticks its reader missed; the next one is on the stream's beat.
+	for c := range due {
+		c.next = c.next.Add((now.Sub(c.next)/progressInterval + 1) * progressInterval)
 	}
 }
 
@@ -110,6 +149,7 @@ func (s *v3store) Watch(w *v3watcher) (rev int64, past []eventJSON, compacted in
 		}
 	}
 	s.watchers[w] = struct{}{}
+	w.progressDue = len(past) == 0
 	return s.rev, past, 0
 }
 
@@ -172,8 +212,7 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 		rc.Flush()
 		return !dropping // a dropping member cuts the stream after one message
 	}
-	ticker := time.NewTicker(progressInterval)
-	defer ticker.Stop()
+	clock := &progressClock{next: s.now().Add(progressInterval)}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -186,13 +225,6 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 					continue // canceled since
 				}
 				if !send(msg) {
-					return
-				}
-			}
-		case <-ticker.C:
-			rev := s.v3.revisionNow()
-			for _, wt := range watchers {
-				if wt.progress && !send(watchResponse{Header: headerJSON{Revision: rev}, WatchID: wt.id}) {
 					return
 				}
 			}
@@ -224,7 +256,7 @@ func (m *Member) serveV3Watch(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 				wt := &v3watcher{id: id, rng: keyRange{cr.Key, cr.RangeEnd}, start: int64(cr.StartRevision),
-					prevKV: cr.PrevKv, progress: cr.ProgressNotify, q: q}
+					prevKV: cr.PrevKv, progress: cr.ProgressNotify, q: q, clock: clock}
 				for _, f := range cr.Filters {
 					wt.noPut = wt.noPut || f == filterNoPut
 					wt.noDelete = wt.noDelete || f == filterNoDelete
