@@ -101,6 +101,15 @@ func syncAuth(ctx context.Context, t *authTarget, want, have *authState, passwor
 	if dryRun {
 		verb = "dry run, would "
 	}
+	// A user the target has already keeps its password there: etcd's v3
+	// auth cannot say whether it is the one in --passwords, and changing
+	// it could lock out programs that already log in on v3.
+	for _, u := range sortedKeys(passwords) {
+		_, inSource := want.users[u]
+		if _, onTarget := have.users[u]; inSource && onTarget {
+			fmt.Fprintf(out, "auth: user %s exists on the target already: its password there stays as it is; --passwords does not change it (etcdctl user passwd %s does)\n", u, u)
+		}
+	}
 	diffs := compareAuth(want, have)
 	// The missing paths of one role are granted together, one call per
 	// permission type, once the role exists; likewise a user's roles.
@@ -152,6 +161,8 @@ func syncAuth(ctx context.Context, t *authTarget, want, have *authState, passwor
 					err = t.users.AddUser(ctx, d.user, pw)
 				}
 				if alreadyExists(err) {
+					// Another run made it meanwhile, with its own password.
+					fmt.Fprintf(out, "auth: user %s was created on the target meanwhile, by another run: its password there stays as that run set it\n", d.user)
 					err = nil
 				}
 			}

@@ -236,7 +236,18 @@ func TestSyncAuth(t *testing.T) {
 		t.Errorf("after the sync: %v", d)
 	}
 	f.calls = nil
+	out.Reset()
 	if st, err := syncAuth(ctx, target, want, f.state(), passwords, false, &out); err != nil || len(f.calls) != 0 || !reflect.DeepEqual(*st, authStats{}) {
 		t.Errorf("second sync: %+v, %v, calls %q", st, err, f.calls)
+	}
+	// The users now exist: their passwords are not set again, and the
+	// output says so for each one --passwords names.
+	for _, u := range []string{"alice", "root"} {
+		if want := "auth: user " + u + " exists on the target already: its password there stays as it is"; !strings.Contains(out.String(), want) {
+			t.Errorf("second sync output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "carol") {
+		t.Errorf("second sync output names carol, whom --passwords does not name:\n%s", out.String())
 	}
 }

@@ -21,7 +21,8 @@
 // the v3 keys of the layout as the package docs' "Auth on APIv3" says),
 // each user with its roles. v2 does not give passwords out, so a user
 // gets the password --passwords names (lines "user:password") or none
-// (client.AddUserWithoutPassword), which the output says. v3 needs a root
+// (client.AddUserWithoutPassword), which the output says; a user the
+// target has already keeps its password there (said too). v3 needs a root
 // user with the root role before auth can be enabled; copy creates it.
 // v2's guest role has no v3 counterpart and is left out, with a note.
 // copy never enables auth on the target.
