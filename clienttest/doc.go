@@ -29,8 +29,9 @@
 // deletes, transactions with every compare target and nested operations,
 // leases (granted, revoked, kept alive, expiring on the server's [Clock]
 // with their keys), compaction, watch streams (from a past revision,
-// prefixes, prev_kv, filters, cancel, progress), members and status. The
-// answers follow the gateway: 64-bit numbers as strings, bytes in base64,
+// prefixes, prev_kv, filters, cancel, and progress notifications every ten
+// minutes of the server's time, elided after events as etcd does), members
+// and status. The answers follow the gateway: 64-bit numbers as strings, bytes in base64,
 // zero fields left out, and refusals as {"code":N,"message":...} with
 // etcd's status. Member faults and options apply to v3 calls as to v2
 // ones.
