@@ -216,8 +216,8 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 				}
 				return nil, nil, ctxErr
 			}
-		} else if resp.StatusCode/100 == 5 && (act.refusal == nil || !act.refusal(resp.StatusCode, body)) {
-			err = memberServerError(st.strs[i], resp.StatusCode)
+		} else if resp.StatusCode/100 == 5 && !act.refusedBy5xx(resp.StatusCode, body) {
+			err = memberServerError(st.strs[i], resp.StatusCode, act.detailOf5xx(resp.StatusCode, body))
 			if act.kind == kindNonIdempotent {
 				// etcd answers 500 for a proposal that did not commit in
 				// time, and it may still commit.
@@ -255,13 +255,21 @@ func (c *httpClusterClient) movePin(ctx context.Context, st *endpointState, from
 	}
 }
 
-func memberServerError(ep string, code int) error {
+// memberServerError is a member's 5xx answer as a failure of that member,
+// in the words of the contract (cluster.md), then the server's own
+// explanation when the API found one.
+func memberServerError(ep string, code int, detail string) error {
+	var err error
 	switch code {
 	case http.StatusInternalServerError, http.StatusServiceUnavailable:
-		return fmt.Errorf("client: etcd member %s has no leader", ep)
+		err = fmt.Errorf("client: etcd member %s has no leader", ep)
 	default:
-		return fmt.Errorf("client: etcd member %s returns server error [%s]", ep, http.StatusText(code))
+		err = fmt.Errorf("client: etcd member %s returns server error [%s]", ep, http.StatusText(code))
 	}
+	if detail != "" {
+		err = fmt.Errorf("%w (HTTP %d: %s)", err, code, detail)
+	}
+	return err
 }
 
 // sendTo sends act to endpoint i of st and follows its redirects.

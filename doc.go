@@ -342,7 +342,12 @@ the cluster has no quorum or is electing a leader. Elections last a second
 or two; Config.Retry rides through them. etcd 3.4 and 3.5 often hold a
 write during an election instead of answering 5xx, so pair Config.Retry
 with Config.HeaderTimeoutPerRequest: the held request then fails on its
-member and the next round goes to the new leader.
+member and the next round goes to the new leader. On APIv3 the text ends
+with etcd's own explanation, "(HTTP 500: gRPC code 13: ...)", when the
+gateway gave one: a 500 there may be another trouble of the member than
+a lost leader. etcd's auth store refusing a request with a 500 (a
+password given for a user made without one) is not a member failure: it
+comes back as an *AuthError 401 after one member was asked.
 
 *ClusterError with "exceeded header timeout": a member took longer than
 Config.HeaderTimeoutPerRequest to answer, often a stopped or overloaded

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -568,6 +569,20 @@ func TestV3_serverErrorsStillFailMembers(t *testing.T) {
 			kapi := NewKeysAPI(c)
 			if _, err := kapi.Set(context.Background(), "/k", "v", nil); err != nil {
 				t.Fatal(err)
+			}
+			// Alone, the member's failure keeps etcd's explanation.
+			alone, err := New(Config{Endpoints: []string{bad.URL}, API: APIv3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = NewKeysAPI(alone).Get(context.Background(), "/k", nil)
+			var ce *ClusterError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), "has no leader") {
+				t.Fatalf("Get from the failing member alone = %v, want a ClusterError", err)
+			}
+			var msg struct{ Message string }
+			if json.Unmarshal([]byte(body), &msg) == nil && strings.HasPrefix(body, `{"code"`) && msg.Message != "" && !strings.Contains(err.Error(), msg.Message) {
+				t.Errorf("Get from the failing member alone = %v, want etcd's message %q in it", err, msg.Message)
 			}
 			if r, err := kapi.Get(context.Background(), "/k", nil); err != nil || r.Node.Value != "v" {
 				t.Errorf("Get: %v, %v; want the second member's answer", r, err)

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // v3Backend is what the v2 mapping needs of etcd's v3 API.
@@ -263,26 +264,40 @@ func v3Action(what string, body []byte, kind callKind) *action {
 		method: http.MethodPost, prefix: "/v3", name: what,
 		body: string(body), contentType: jsonContentType, kind: kind,
 		op: "v3." + strings.ReplaceAll(what, "/", "."), api: APIv3,
-		refusal: authStoreRefusal,
+		serverError: gatewayServerError,
 	}
 }
 
-// authStoreRefusal reports whether a 5xx answer of the gateway is etcd's
-// auth store refusing the request: gRPC code Unknown (HTTP 500) with a
-// message of the auth store ("auth: authentication failed, password was
-// given for no password user"). etcd has no gRPC code of its own for
-// these, but they are answers about the request, which every member
-// gives alike, and not a member in trouble; without this the client
-// asked every member and reported "has no leader".
-func authStoreRefusal(status int, body []byte) bool {
-	if status != http.StatusInternalServerError {
-		return false
-	}
+// gatewayServerError reads a 5xx answer of the gateway (see
+// action.serverError). It is a refusal when etcd's auth store refused the
+// request: gRPC code Unknown (HTTP 500) with a message of the auth store
+// ("auth: authentication failed, password was given for no password
+// user"). etcd has no gRPC code of its own for these, but they are
+// answers about the request, which every member gives alike, not a
+// member in trouble; without this the client asked every member and
+// reported "has no leader". Any other 5xx fails the member, with etcd's
+// message (and gRPC code) kept for the error.
+func gatewayServerError(status int, body []byte) (refusal bool, detail string) {
 	var e struct {
-		Code    int    `json:"code"`
+		Code    *int   `json:"code"`
 		Message string `json:"message"`
 	}
-	return json.Unmarshal(body, &e) == nil && e.Code == grpcUnknown && strings.HasPrefix(e.Message, "auth: ")
+	if json.Unmarshal(body, &e) != nil || e.Code == nil || e.Message == "" {
+		return false, ""
+	}
+	if status == http.StatusInternalServerError && *e.Code == grpcUnknown && strings.HasPrefix(e.Message, "auth: ") {
+		return true, ""
+	}
+	const maxDetail = 200 // a hostile member's text stays short
+	m := e.Message
+	if len(m) > maxDetail {
+		n := maxDetail
+		for n > 0 && !utf8.RuneStart(m[n]) {
+			n--
+		}
+		m = m[:n] + "..."
+	}
+	return false, fmt.Sprintf("gRPC code %d: %q", *e.Code, m)
 }
 
 // call posts req to /v3/<what> and decodes the answer into resp.
