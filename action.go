@@ -79,6 +79,11 @@ type action struct {
 	// api is the etcd API the request speaks, for logs and Hooks.
 	api API
 
+	// subject is what an APIv3 call addresses, for logs and Hooks
+	// (CallInfo.Key): the v2 key of a keys call, the user, role or member
+	// of the others (see withSubject). A v2 call's subject is its name.
+	subject string
+
 	// auth, when non-nil, is the Authorization header this call sends in
 	// place of the client's own credentials (APIv3's token, see
 	// v3gateway_auth.go), under the same redirect rule.

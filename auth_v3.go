@@ -117,6 +117,7 @@ func (x v3AuthUserAPI) AddUser(ctx context.Context, username, password string) e
 // addUser sends req (AddUser, AddUserWithoutPassword).
 func (x v3AuthUserAPI) addUser(ctx context.Context, req v3UserReq) error {
 	username := req.Name
+	ctx = withSubject(ctx, username)
 	if err := checkAuthName("user", username); err != nil {
 		return err
 	}
@@ -142,6 +143,7 @@ func (x v3AuthUserAPI) addUser(ctx context.Context, req v3UserReq) error {
 }
 
 func (x v3AuthUserAPI) RemoveUser(ctx context.Context, username string) error {
+	ctx = withSubject(ctx, username)
 	if err := checkAuthName("user", username); err != nil {
 		return err
 	}
@@ -149,6 +151,7 @@ func (x v3AuthUserAPI) RemoveUser(ctx context.Context, username string) error {
 }
 
 func (x v3AuthUserAPI) GetUser(ctx context.Context, username string) (*User, error) {
+	ctx = withSubject(ctx, username)
 	if err := checkAuthName("user", username); err != nil {
 		return nil, err
 	}
@@ -170,11 +173,13 @@ func (x v3AuthUserAPI) GetUser(ctx context.Context, username string) (*User, err
 // GrantUser grants the roles one by one (v3 has one role per call); a
 // refusal stops it, leaving the roles before it granted.
 func (x v3AuthUserAPI) GrantUser(ctx context.Context, username string, roles []string) (*User, error) {
+	ctx = withSubject(ctx, username)
 	return x.userRoles(ctx, username, roles, "user/grant")
 }
 
 // RevokeUser revokes the roles one by one, like GrantUser.
 func (x v3AuthUserAPI) RevokeUser(ctx context.Context, username string, roles []string) (*User, error) {
+	ctx = withSubject(ctx, username)
 	return x.userRoles(ctx, username, roles, "user/revoke")
 }
 
@@ -204,6 +209,7 @@ func (x v3AuthUserAPI) userRoles(ctx context.Context, username string, roles []s
 // when the user is the client's own (Config.Username), the client
 // authenticates with the new password from then on.
 func (x v3AuthUserAPI) ChangePassword(ctx context.Context, username, password string) (*User, error) {
+	ctx = withSubject(ctx, username)
 	if err := checkAuthName("user", username); err != nil {
 		return nil, err
 	}
@@ -251,6 +257,7 @@ type v3Permission struct {
 }
 
 func (x v3AuthRoleAPI) AddRole(ctx context.Context, role string) error {
+	ctx = withSubject(ctx, role)
 	if err := checkAuthName("role", role); err != nil {
 		return err
 	}
@@ -260,6 +267,7 @@ func (x v3AuthRoleAPI) AddRole(ctx context.Context, role string) error {
 }
 
 func (x v3AuthRoleAPI) RemoveRole(ctx context.Context, role string) error {
+	ctx = withSubject(ctx, role)
 	if err := checkAuthName("role", role); err != nil {
 		return err
 	}
@@ -291,6 +299,7 @@ func (x v3AuthRoleAPI) rolePerms(ctx context.Context, role string) (map[v3Range]
 // unauthenticated requests while auth is on, which is what a v2 guest
 // without permissions allows.
 func (x v3AuthRoleAPI) GetRole(ctx context.Context, role string) (*Role, error) {
+	ctx = withSubject(ctx, role)
 	if err := checkAuthName("role", role); err != nil {
 		return nil, err
 	}
@@ -308,10 +317,12 @@ func (x v3AuthRoleAPI) GetRole(ctx context.Context, role string) (*Role, error) 
 }
 
 func (x v3AuthRoleAPI) GrantRoleKV(ctx context.Context, role string, prefixes []string, permType PermissionType) (*Role, error) {
+	ctx = withSubject(ctx, role)
 	return x.change(ctx, role, prefixes, permType, true)
 }
 
 func (x v3AuthRoleAPI) RevokeRoleKV(ctx context.Context, role string, prefixes []string, permType PermissionType) (*Role, error) {
+	ctx = withSubject(ctx, role)
 	return x.change(ctx, role, prefixes, permType, false)
 }
 

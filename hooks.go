@@ -65,6 +65,13 @@ type CallInfo struct {
 	// "members" (every members call; Method tells them apart),
 	// "auth.enable", "auth.users", "auth.roles", "version", or "do" for
 	// a caller's own action passed to Client.Do.
+	//
+	// On APIv3 a call is one request to etcd's gateway, and Op is "v3."
+	// and its path with dots: "v3.kv.range", "v3.kv.txn" (a Get is one
+	// txn; a write is a reading txn, then the committing one, and
+	// "v3.lease.grant" for a TTL), "v3.watch", "v3.lease.revoke",
+	// "v3.auth.authenticate", "v3.auth.user.add", ...,
+	// "v3.cluster.member.list", "v3.maintenance.status".
 	Op string
 
 	// Method is the HTTP method of the call's requests.
@@ -72,7 +79,10 @@ type CallInfo struct {
 
 	// Key is what the call addresses below its API: the key or directory
 	// of a keys call, the member id of a members call, the user or role
-	// name of an auth call; "" when there is none.
+	// name of an auth call; "" when there is none. On APIv3 it is the
+	// same for every gateway request the KeysAPI, MembersAPI or auth
+	// call makes (the v2 key, not the gateway's path), and the user's
+	// name for the token's "v3.auth.authenticate".
 	Key string
 }
 

@@ -180,6 +180,7 @@ func (k *v3KeysAPI) Get(ctx context.Context, key string, opts *GetOptions) (*Res
 		o = *opts
 	}
 	key = cleanKey(key)
+	ctx = withSubject(ctx, key)
 	file, sub, h, err := k.readNode(ctx, key, !o.Quorum)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ func (k *v3KeysAPI) Set(ctx context.Context, key, val string, opts *SetOptions) 
 		o = *opts
 	}
 	key = cleanKey(key)
+	ctx = withSubject(ctx, key)
 	// etcd checks the form before anything else, so these errors have
 	// no index. The v2 client sends prevExist as given; etcd reads it as
 	// a boolean.
@@ -252,6 +253,7 @@ func (k *v3KeysAPI) Delete(ctx context.Context, key string, opts *DeleteOptions)
 		o = *opts
 	}
 	key = cleanKey(key)
+	ctx = withSubject(ctx, key)
 	if key == "/" {
 		h, err := k.currentHeader(ctx)
 		if err != nil {
@@ -337,6 +339,7 @@ func (k *v3KeysAPI) CreateInOrder(ctx context.Context, dir, val string, opts *Cr
 		ttl = opts.TTL
 	}
 	dir = cleanKey(dir)
+	ctx = withSubject(ctx, dir)
 	return writeRounds("CreateInOrder", dir, func() (*Response, bool, error) { return k.createInOrderOnce(ctx, dir, val, ttl) })
 }
 

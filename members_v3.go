@@ -77,6 +77,7 @@ func parseMemberID(id string) (uint64, error) {
 }
 
 func (m *v3MembersAPI) Remove(ctx context.Context, memberID string) error {
+	ctx = withSubject(ctx, memberID)
 	id, err := parseMemberID(memberID)
 	if err != nil {
 		return err
@@ -94,6 +95,7 @@ func (m *v3MembersAPI) Remove(ctx context.Context, memberID string) error {
 }
 
 func (m *v3MembersAPI) Update(ctx context.Context, memberID string, peerURLs []string) error {
+	ctx = withSubject(ctx, memberID)
 	id, err := parseMemberID(memberID)
 	if err != nil {
 		return err

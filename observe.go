@@ -71,7 +71,11 @@ func callInfoOf(act *action) CallInfo {
 	if op == "" {
 		op = act.method
 	}
-	return CallInfo{API: act.api, Op: op, Method: act.method, Key: act.name}
+	key := act.name
+	if act.api == APIv3 {
+		key = act.subject
+	}
+	return CallInfo{API: act.api, Op: op, Method: act.method, Key: key}
 }
 
 // do runs one call through next (the cluster layer's rounds) under the

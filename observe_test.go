@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -419,4 +420,61 @@ func TestObserver_none(t *testing.T) {
 	at.end(ctx, nil, errors.New("x"))
 	o.retrying(ctx, 0, nil)
 	o.pinMoved(ctx, "a", "b", "c")
+}
+
+// TestHooks_v3Calls: on APIv3 every gateway request a KeysAPI, auth or
+// members call makes is one call for Hooks, named after its gateway
+// path, with the v2 key (or user, role, member) as its Key, not the
+// path.
+func TestHooks_v3Calls(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hooks := &Hooks{Call: func(ctx context.Context, ci CallInfo) (context.Context, func(CallResult)) {
+		mu.Lock()
+		got = append(got, ci.API.String()+" "+ci.Op+" "+ci.Key)
+		mu.Unlock()
+		return ctx, nil
+	}}
+	newV3 := func(url string) Client {
+		c, err := New(Config{Endpoints: []string{url}, API: APIv3, Hooks: hooks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ctx := context.Background()
+	take := func(what string, want ...string) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: calls\n%s\nwant\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		got = nil
+	}
+	_, kv := newFakeGateway(t)
+	kapi := NewKeysAPI(newV3(kv.URL))
+	if _, err := kapi.Set(ctx, "/a/b", "v", nil); err != nil {
+		t.Fatal(err)
+	}
+	take("Set", "APIv3 v3.kv.txn /a/b", "APIv3 v3.kv.txn /a/b")
+	if _, err := kapi.CreateInOrder(ctx, "/q", "v", &CreateInOrderOptions{TTL: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	take("CreateInOrder with a TTL", "APIv3 v3.kv.txn /q", "APIv3 v3.lease.grant /q", "APIv3 v3.kv.txn /q", "APIv3 v3.lease.timetolive /q")
+	if _, err := kapi.Get(ctx, "a//b", nil); err != nil {
+		t.Fatal(err)
+	}
+	take("Get", "APIv3 v3.kv.txn /a/b")
+
+	_, as := newFakeAuthGateway(t)
+	c := newV3(as.URL)
+	if err := NewAuthUserAPI(c).AddUser(ctx, "alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	take("AddUser", "APIv3 v3.auth.user.add alice")
+	if err := NewAuthRoleAPI(c).AddRole(ctx, "app"); err != nil {
+		t.Fatal(err)
+	}
+	take("AddRole", "APIv3 v3.auth.role.add app")
 }

@@ -315,6 +315,21 @@ func (g *v3Gateway) callAction(ctx context.Context, what string, kind callKind, 
 	return act, g.send(ctx, act, resp)
 }
 
+// subjectKey is the context key of what an APIv3 call addresses: the v2
+// key of a keys call, the user or role of an auth call, the member of a
+// members call. The gateway requests the call makes report it as their
+// CallInfo.Key, where their own path ("kv/txn") would say nothing.
+type subjectKey struct{}
+
+func withSubject(ctx context.Context, subject string) context.Context {
+	return context.WithValue(ctx, subjectKey{}, subject)
+}
+
+func subjectOf(ctx context.Context) string {
+	s, _ := ctx.Value(subjectKey{}).(string)
+	return s
+}
+
 // v3JSONAction is the action posting req, as JSON, to /v3/<what>.
 func v3JSONAction(what string, kind callKind, req any) (*action, error) {
 	body, err := json.Marshal(req)
@@ -331,6 +346,7 @@ func (g *v3Gateway) auth(ctx context.Context, what string, kind callKind, req, r
 // sendOnce sends act as it is and decodes its answer into resp; send
 // (v3gateway_auth.go) adds the token.
 func (g *v3Gateway) sendOnce(ctx context.Context, act *action, resp any) error {
+	act.subject = subjectOf(ctx)
 	hr, rb, err := g.client.Do(ctx, act)
 	if err != nil {
 		return err

@@ -121,7 +121,7 @@ func (g *v3Gateway) authenticate(ctx context.Context, name, password string) (st
 	if err != nil {
 		return "", err
 	}
-	if err := g.sendOnce(ctx, act, &resp); err != nil {
+	if err := g.sendOnce(withSubject(ctx, name), act, &resp); err != nil {
 		var ge *GatewayError
 		if errors.As(err, &ge) {
 			switch {

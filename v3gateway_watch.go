@@ -39,6 +39,7 @@ func (g *v3Gateway) watch(ctx context.Context, reqs []v3WatchCreate) (v3WatchStr
 // openWatchOnce sends the watch request act as it is; openWatch
 // (v3gateway_auth.go) adds the token.
 func (g *v3Gateway) openWatchOnce(ctx context.Context, act *action) (*gatewayStream, error) {
+	act.subject = subjectOf(ctx)
 	resp, rb, err := g.client.Do(ctx, act)
 	if err != nil {
 		return nil, err

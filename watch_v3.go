@@ -133,7 +133,7 @@ func (w *v3Watcher) open(ctx context.Context) error {
 	for i := range reqs {
 		reqs[i].StartRevision = w.startOf(int64(i))
 	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sctx, cancel := context.WithCancel(context.WithoutCancel(withSubject(ctx, w.key)))
 	stop := context.AfterFunc(ctx, cancel)
 	s, err := w.k.kv.watch(sctx, reqs)
 	stop()
