@@ -89,14 +89,6 @@ type action struct {
 	// v3gateway_auth.go), under the same redirect rule.
 	auth []string
 
-	// serverError, when set, reads a 5xx answer for the cluster client.
-	// refusal says it is the API's refusal of the request, one every
-	// member would give alike, not a failing member: the answer is handed
-	// back instead of trying the next member (APIv3: etcd's auth store
-	// refusing with gRPC Unknown, HTTP 500). detail is the server's
-	// explanation, added to the member's failure ("" for none).
-	serverError func(status int, body []byte) (refusal bool, detail string)
-
 	// foreign, when set, is a caller's own httpAction passed to
 	// Client.Do; the fields above are then unused.
 	foreign httpAction
@@ -244,24 +236,4 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// refusedBy5xx reports whether the 5xx answer status, body is a refusal
-// of the request rather than a member failing (see serverError).
-func (a *action) refusedBy5xx(status int, body []byte) bool {
-	if a.serverError == nil {
-		return false
-	}
-	refusal, _ := a.serverError(status, body)
-	return refusal
-}
-
-// detailOf5xx is the server's explanation of a 5xx answer, if the API
-// can read one.
-func (a *action) detailOf5xx(status int, body []byte) string {
-	if a.serverError == nil {
-		return ""
-	}
-	_, detail := a.serverError(status, body)
-	return detail
 }

@@ -216,8 +216,8 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 				}
 				return nil, nil, ctxErr
 			}
-		} else if resp.StatusCode/100 == 5 && !act.refusedBy5xx(resp.StatusCode, body) {
-			err = memberServerError(st.strs[i], resp.StatusCode, act.detailOf5xx(resp.StatusCode, body))
+		} else if refusal, detail := serverErrorOf(act.api, resp.StatusCode, body); resp.StatusCode/100 == 5 && !refusal {
+			err = memberServerError(st.strs[i], resp.StatusCode, detail)
 			if act.kind == kindNonIdempotent {
 				// etcd answers 500 for a proposal that did not commit in
 				// time, and it may still commit.

@@ -13,14 +13,12 @@ package client
 // fields out.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // v3Backend is what the v2 mapping needs of etcd's v3 API.
@@ -217,36 +215,6 @@ type v3StatusResponse struct {
 	Leader  uint64   `json:"leader,string"`
 }
 
-// GatewayError is a refusal of etcd's v3 JSON gateway: the gRPC status
-// code and message it answered with, such as code 11 "etcdserver: mvcc:
-// required revision has been compacted". The v2 mapping turns the
-// refusals a v2 caller could get into the v2 Error values; others come
-// back as a *GatewayError. (An addition of this package.)
-type GatewayError struct {
-	// Status is the HTTP status of the answer.
-	Status int
-	// Code is the gRPC status code etcd gave.
-	Code int
-	// Message is etcd's explanation.
-	Message string
-}
-
-func (e *GatewayError) Error() string {
-	return fmt.Sprintf("client: etcd v3 gateway refused the call (HTTP %d, gRPC code %d): %s", e.Status, e.Code, e.Message)
-}
-
-// Unwrap makes a refusal for missing permissions (gRPC code 7,
-// "etcdserver: permission denied") also match, under errors.As, the
-// Error a v2 member gives a caller without the rights: Code
-// ErrorCodeUnauthorized (110), with etcd's message as Cause. So code
-// written for v2 auth keeps recognising it. Other refusals wrap nothing.
-func (e *GatewayError) Unwrap() error {
-	if e.Code != grpcPermissionDenied {
-		return nil
-	}
-	return Error{Code: ErrorCodeUnauthorized, Message: "The request requires user authentication", Cause: e.Message}
-}
-
 // v3Gateway is the v3Backend of a Client: JSON requests to /v3/...
 // through the cluster client.
 type v3Gateway struct {
@@ -264,40 +232,7 @@ func v3Action(what string, body []byte, kind callKind) *action {
 		method: http.MethodPost, prefix: "/v3", name: what,
 		body: string(body), contentType: jsonContentType, kind: kind,
 		op: "v3." + strings.ReplaceAll(what, "/", "."), api: APIv3,
-		serverError: gatewayServerError,
 	}
-}
-
-// gatewayServerError reads a 5xx answer of the gateway (see
-// action.serverError). It is a refusal when etcd's auth store refused the
-// request: gRPC code Unknown (HTTP 500) with a message of the auth store
-// ("auth: authentication failed, password was given for no password
-// user"). etcd has no gRPC code of its own for these, but they are
-// answers about the request, which every member gives alike, not a
-// member in trouble; without this the client asked every member and
-// reported "has no leader". Any other 5xx fails the member, with etcd's
-// message (and gRPC code) kept for the error.
-func gatewayServerError(status int, body []byte) (refusal bool, detail string) {
-	var e struct {
-		Code    *int   `json:"code"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &e) != nil || e.Code == nil || e.Message == "" {
-		return false, ""
-	}
-	if status == http.StatusInternalServerError && *e.Code == grpcUnknown && strings.HasPrefix(e.Message, "auth: ") {
-		return true, ""
-	}
-	const maxDetail = 200 // a hostile member's text stays short
-	m := e.Message
-	if len(m) > maxDetail {
-		n := maxDetail
-		for n > 0 && !utf8.RuneStart(m[n]) {
-			n--
-		}
-		m = m[:n] + "..."
-	}
-	return false, fmt.Sprintf("gRPC code %d: %q", *e.Code, m)
 }
 
 // call posts req to /v3/<what> and decodes the answer into resp.
@@ -358,26 +293,6 @@ func (g *v3Gateway) sendOnce(ctx context.Context, act *action, resp any) error {
 		return &invalidJSONError{cause: err}
 	}
 	return nil
-}
-
-// decodeGatewayRefusal turns a non-200 answer of the gateway into a
-// *GatewayError, or says plainly that the member serves no v3 gateway.
-func decodeGatewayRefusal(status int, body []byte) error {
-	var e struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-		Error   string `json:"error"`
-	}
-	if err := json.Unmarshal(bytes.TrimSpace(body), &e); err != nil || (e.Message == "" && e.Error == "") {
-		if status == http.StatusNotFound {
-			return ErrNoV3Gateway
-		}
-		return &StatusError{Code: status, Body: body}
-	}
-	if e.Message == "" {
-		e.Message = e.Error
-	}
-	return &GatewayError{Status: status, Code: e.Code, Message: e.Message}
 }
 
 func (g *v3Gateway) txn(ctx context.Context, req *v3TxnRequest, kind callKind) (*v3TxnResponse, error) {
