@@ -321,15 +321,11 @@ func TestHostileServer(t *testing.T) {
 					}
 					ctx, cancel := context.WithTimeout(context.Background(), timeout)
 					defer cancel()
-					start := time.Now()
+					// A call that ignores its deadline hangs the test; one
+					// that honours it returns the context's error (check).
 					err = call.do(ctx, c)
 					if problem := tc.check(call.name, err); problem != nil {
 						t.Errorf("%s against %s = %T %.300v; %v", call.name, tc.name, err, err, problem)
-					}
-					if tc.timeout > 0 {
-						if d := time.Since(start); d > tc.timeout+2*time.Second {
-							t.Errorf("%s returned %v after its %v deadline", call.name, d-tc.timeout, tc.timeout)
-						}
 					}
 				})
 			}
