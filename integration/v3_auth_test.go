@@ -18,7 +18,6 @@ import (
 // it with a root client (user root, auth not yet on) on APIv3.
 func startV3Auth(t *testing.T, extra ...string) (*etcdtest.Cluster, client.Client) {
 	t.Helper()
-	skipOnStandin(t, "it serves etcd's v2 API only, not the v3 gateway")
 	cl := etcdtest.Start(t, 1, etcdtest.Options{V3Only: true, ExtraArgs: extra})
 	t.Logf("etcd %s, APIv3 auth", etcdtest.ServerVersion(t))
 	root, _ := newClient(t, cl, client.Config{API: client.APIv3, V3KeyPrefix: "app", Username: "root", Password: "rootpw"})

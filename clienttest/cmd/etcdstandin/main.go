@@ -12,8 +12,10 @@
 // (accepted, ignored: everything is in memory and lost on exit),
 // --listen-client-urls and --advertise-client-urls (one URL each),
 // --listen-peer-urls (the port is held, never served),
-// --initial-advertise-peer-urls, --initial-cluster, --enable-v2 (only true)
-// and --version, which prints "etcd Version: 3.4.23-clienttest".
+// --initial-advertise-peer-urls, --initial-cluster, --enable-v2 (only true:
+// the v2 API is always served), --auth-token (only simple),
+// --auth-token-ttl (seconds a v3 token lives unused) and --version, which
+// prints "etcd Version: 3.4.23-clienttest".
 //
 // Several processes do not form one cluster: an --initial-cluster that
 // names more than one member is refused with a message, since members in
@@ -38,6 +40,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/seed26e043ee/client/clienttest"
 )
@@ -62,6 +65,8 @@ type options struct {
 	listenPeer, advPeer    string
 	initialCluster         string
 	enableV2               bool
+	authToken              string
+	authTokenTTL           uint
 	version                bool
 	ignored                []string
 }
@@ -76,8 +81,10 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.advertis, "advertise-client-urls", "", "the one client URL the members API lists (default: the listen URL)")
 	fs.StringVar(&o.listenPeer, "listen-peer-urls", "", "peer URLs whose ports are held, never served")
 	fs.StringVar(&o.advPeer, "initial-advertise-peer-urls", "", "peer URLs the members API lists")
-	fs.StringVar(&o.initialCluster, "initial-cluster", "", "name=peerURL,...; only this member may be named")
-	fs.BoolVar(&o.enableV2, "enable-v2", true, "must be true: the stand-in serves only the v2 API")
+	fs.StringVar(&o.initialCluster, "initial-cluster", "", "name=peerURL,...; only this member may be named: processes do not join into one cluster, so naming others is refused")
+	fs.BoolVar(&o.enableV2, "enable-v2", true, "must be true: the stand-in always serves the v2 API (besides the v3 gateway)")
+	fs.StringVar(&o.authToken, "auth-token", "simple", "the v3 token type; only \"simple\" (etcd's default)")
+	fs.UintVar(&o.authTokenTTL, "auth-token-ttl", 300, "seconds a v3 simple token lives unused")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	for _, name := range ignoredFlags {
 		fs.Func(name, "ignored (no meaning in memory)", func(string) error {
@@ -98,7 +105,13 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 func (o *options) memberConfig() (clienttest.MemberConfig, error) {
 	mc := clienttest.MemberConfig{Name: o.name}
 	if !o.enableV2 {
-		return mc, errors.New("--enable-v2=false: the stand-in serves only the v2 API")
+		return mc, errors.New("--enable-v2=false: the stand-in always serves the v2 API, beside the v3 gateway; it cannot turn it off")
+	}
+	if o.authToken != "simple" {
+		return mc, fmt.Errorf("--auth-token=%s: the stand-in gives simple tokens only", o.authToken)
+	}
+	if o.authTokenTTL == 0 {
+		return mc, errors.New("--auth-token-ttl=0: a token must live at least a second")
 	}
 	listen, err := oneURL("--listen-client-urls", o.listenClient)
 	if err != nil {
@@ -222,7 +235,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			l.Close()
 		}
 	}()
-	srv, err := clienttest.Start(clienttest.WithMemberConfigs(mc))
+	srv, err := clienttest.Start(clienttest.WithMemberConfigs(mc), clienttest.WithV3TokenTTL(time.Duration(o.authTokenTTL)*time.Second))
 	if err != nil {
 		fmt.Fprintf(stderr, "etcdstandin: %v\n", err)
 		return 1

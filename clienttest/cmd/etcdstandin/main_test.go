@@ -31,7 +31,10 @@ func TestRefused(t *testing.T) {
 		want string
 	}{
 		{[]string{"--name", "a", "--initial-cluster", "a=http://127.0.0.1:1,b=http://127.0.0.1:2"}, "cannot form a cluster"},
-		{[]string{"--enable-v2=false"}, "only the v2 API"},
+		{[]string{"--enable-v2=false"}, "always serves the v2 API"},
+		{[]string{"--auth-token=jwt,pub-key=x"}, "simple tokens only"},
+		{[]string{"--auth-token-ttl=0"}, "at least a second"},
+		{[]string{"--auth-token-ttl=-1"}, "invalid value"},
 		{[]string{"--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2"}, "exactly one URL"},
 		{[]string{"--listen-client-urls", "https://127.0.0.1:1"}, "only http"},
 		{[]string{"--no-such-flag"}, "not defined"},
