@@ -7,19 +7,25 @@ import (
 	"log"
 
 	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/clienttest"
 )
 
 // The v2 auth APIs work on APIv3 too: root sets up a role whose v2
 // permission paths become v3 key ranges, and a client with a user's
 // credentials authenticates for a token by itself, fetching a new one
-// whenever etcd lets the old one expire. Like Example_apiv3, this needs a
-// real etcd 3.4 or later on 127.0.0.1:2379, so it is compiled but not
-// run (no Output comment).
+// whenever etcd lets the old one expire. As in Example_apiv3, the server
+// is clienttest's (its v3 auth is etcd 3.6's); against a real etcd the
+// endpoint is "http://127.0.0.1:2379".
 func Example_apiv3Auth() {
+	srv, err := clienttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), client.DefaultRequestTimeout)
 	defer cancel()
 	root, err := client.New(client.Config{
-		Endpoints: []string{"http://127.0.0.1:2379"},
+		Endpoints: srv.Endpoints(),
 		API:       client.APIv3,
 		Username:  "root",
 		Password:  "root-password",
@@ -54,7 +60,7 @@ func Example_apiv3Auth() {
 	}
 
 	alice, err := client.New(client.Config{
-		Endpoints: []string{"http://127.0.0.1:2379"},
+		Endpoints: srv.Endpoints(),
 		API:       client.APIv3,
 		Username:  "alice",
 		Password:  "alice-password",
@@ -69,6 +75,6 @@ func Example_apiv3Auth() {
 	_, err = kapi.Set(ctx, "/elsewhere", "x", nil)
 	var e client.Error
 	fmt.Println(errors.As(err, &e) && e.Code == client.ErrorCodeUnauthorized)
-	// With a running etcd this prints:
+	// Output:
 	// true
 }

@@ -6,16 +6,22 @@ import (
 	"log"
 
 	"github.com/seed26e043ee/client"
+	"github.com/seed26e043ee/client/clienttest"
 )
 
 // On etcd 3.6 and later, which serve no v2 API, the same program runs on
 // the v3 API when Config.API is APIv3; the KeysAPI, its options, errors
-// and watchers stay the same. This example is compiled but not run by go
-// test (it has no Output comment): package clienttest serves only the v2
-// API, so it needs a real etcd 3.4 or later on 127.0.0.1:2379.
+// and watchers stay the same. Here the server is clienttest's, which
+// answers etcd's v3 gateway too; against a real etcd the endpoint is
+// "http://127.0.0.1:2379".
 func Example_apiv3() {
+	srv, err := clienttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
 	c, err := client.New(client.Config{
-		Endpoints: []string{"http://127.0.0.1:2379"},
+		Endpoints: srv.Endpoints(),
 		API:       client.APIv3, // the one field; the zero value is APIv2
 	})
 	if err != nil {
@@ -42,6 +48,6 @@ func Example_apiv3() {
 		log.Fatal(err)
 	}
 	fmt.Println(ev.Action, ev.Node.Key, ev.Node.Value, ev.PrevNode.Value)
-	// With a running etcd this prints:
+	// Output:
 	// compareAndSwap /config/greeting hello again hello, etcd 3.6
 }

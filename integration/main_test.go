@@ -2,8 +2,8 @@
 // internal/etcdtest: an installed etcd 3.4 or 3.5 (Debian's 3.4 on CI), the
 // binary named by $ETCD_BIN, or else etcd 3.5.35 built once into the user's
 // cache; $ETCDTEST_VERSION picks another version (CI also runs it against
-// 3.5.35). Against etcd 3.6 and later, which serve no v2 API, every test
-// skips and says why.
+// 3.5.35). Against etcd 3.6 and later, which serve no v2 API, only the
+// APIv3 tests (TestV3*) run; CI runs them on 3.6.16 and 3.7.3.
 //
 // Where etcd 3.4 and 3.5 differ, the test says so in a comment, and it
 // branches on etcdtest.ServerVersion if their answers differ. So far the two

@@ -5,8 +5,8 @@
 // to it.
 //
 //	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
-//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
-//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
+//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
 //
 // copy reads the v2 tree at one index and writes it in transactions of up
 // to 128 keys: values verbatim, empty directories, in-order keys by name,
@@ -68,8 +68,8 @@ func main() {
 
 const usage = `usage:
   etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
-  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
-  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
+  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
 URLS and KEYS are comma-separated; FILE holds one "user:password" a line.
 `
 
