@@ -60,11 +60,21 @@ func NewKeysAPIWithPrefix(c Client, p string) KeysAPI {
 type KeysAPI interface {
 	// Get retrieves a key or a directory. A missing key is an Error with
 	// Code ErrorCodeKeyNotFound (see IsKeyNotFound).
+	//
+	// On APIv3 (docs/v3-layout.md, "Where v3 differs"): a directory's
+	// children always come sorted; a non-recursive listing reads the whole
+	// subtree; without Quorum the read is the member's serializable one.
 	Get(ctx context.Context, key string, opts *GetOptions) (*Response, error)
 
 	// Set assigns a value to a key, or creates a directory with
 	// SetOptions.Dir. The options add conditions (compare-and-swap) and
 	// a TTL. opts may be nil.
+	//
+	// On APIv3: a plain Set over an existing key keeps its createdIndex
+	// (v2 gives it the Set's index); a TTL is a lease of the key's own, so
+	// a key with its own TTL inside a directory with one outlives the
+	// directory, and giving an existing directory a TTL does not put the
+	// keys already in it on that lease.
 	Set(ctx context.Context, key, value string, opts *SetOptions) (*Response, error)
 
 	// Delete removes a key, or a directory with DeleteOptions.Dir or
@@ -87,6 +97,13 @@ type KeysAPI interface {
 
 	// Watcher returns a Watcher for key. It sends nothing until Next is
 	// called. opts may be nil.
+	//
+	// On APIv3 it keeps one watch stream open between calls of Next
+	// (close it through an interface{ Close() error } assertion, or end a
+	// waiting Next's context); an event's Response.Index is the revision
+	// etcd sent it at, its Node.TTL what the lease has left when read, the
+	// history is everything since the last compaction (not 1,000 events),
+	// and writes by other tools are "set", "delete" or "expire".
 	Watcher(key string, opts *WatcherOptions) Watcher
 }
 
