@@ -594,6 +594,7 @@ func clusterWaitRequests(t *testing.T, ft *fakeTransport, n int) {
 
 func TestClient_headerTimeout(t *testing.T) {
 	ft, c := clusterBlocked(t, Config{HeaderTimeoutPerRequest: 30 * time.Millisecond})
+	expireFirstHeaderTimer(c)
 	if _, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil); err != nil {
 		t.Fatalf("Get = %v, want the answer of %s", err, clusterEP2)
 	}

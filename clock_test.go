@@ -7,6 +7,7 @@ package client
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -47,6 +48,20 @@ func useManualTimers(c *httpClusterClient) *manualTimers {
 		return mt
 	}
 	return m
+}
+
+// expireFirstHeaderTimer makes c's first header timer fire at once and
+// every later one never, so the first member asked times out however
+// quickly it would answer and the next one answers however slowly: no
+// real duration races a fake member's answer.
+func expireFirstHeaderTimer(c *httpClusterClient) {
+	var started atomic.Int32
+	c.transport.afterFunc = func(d time.Duration, f func()) stopper {
+		if started.Add(1) == 1 {
+			return time.AfterFunc(0, f)
+		}
+		return &manualTimer{f: f, d: d}
+	}
 }
 
 // count is the number of header timers started so far.

@@ -107,6 +107,9 @@ func TestWriteRetry_failureKinds(t *testing.T) {
 					cfg.HeaderTimeoutPerRequest = 20 * time.Millisecond
 				}
 				c := newFakeClient(t, ft, cfg, wrEP1, wrEP2, wrEP3)
+				if f.headerTimeout {
+					expireFirstHeaderTimer(c)
+				}
 				err := call.call(context.Background(), NewKeysAPI(c))
 
 				if call.idempotent || f.neverSent {
@@ -278,6 +281,9 @@ func TestWriteRetry_traceEvidence(t *testing.T) {
 				return wrOKResponse(req), nil
 			})
 			c := newFakeClient(t, ft, tt.cfg, wrEP1, wrEP2)
+			if tt.cfg.HeaderTimeoutPerRequest > 0 {
+				expireFirstHeaderTimer(c)
+			}
 			_, err := NewKeysAPI(c).CreateInOrder(context.Background(), "/q", "v", nil)
 			if tt.neverSent {
 				require.NoError(t, err)
