@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,10 +15,13 @@ import (
 
 // TestFaults_KillPinned: after SIGKILL of the pinned member the next call
 // succeeds on another member and the pin moves there.
-func TestFaults_KillPinned(t *testing.T) {
+func TestFaults_KillPinned(t *testing.T)   { testKillPinned(t, client.APIv2) }
+func TestV3Faults_KillPinned(t *testing.T) { testKillPinned(t, client.APIv3) }
+
+func testKillPinned(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
-	cl, kapi, rec, dead := startFaultCluster(t, client.Config{})
+	cl, kapi, rec, dead := startFaultCluster(t, client.Config{API: api})
 	dead.Kill(t)
 
 	rec.take()
@@ -43,11 +47,16 @@ func TestFaults_KillPinned(t *testing.T) {
 
 // TestFaults_StopPinnedHeaderTimeout: with HeaderTimeoutPerRequest, a frozen
 // pinned member costs one header timeout, not the caller's whole deadline.
-func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
+func TestFaults_StopPinnedHeaderTimeout(t *testing.T) { testStopPinnedHeaderTimeout(t, client.APIv2) }
+func TestV3Faults_StopPinnedHeaderTimeout(t *testing.T) {
+	testStopPinnedHeaderTimeout(t, client.APIv3)
+}
+
+func testStopPinnedHeaderTimeout(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
 	const headerTimeout = 500 * time.Millisecond
-	_, kapi, rec, frozen := startFaultCluster(t, client.Config{HeaderTimeoutPerRequest: headerTimeout})
+	_, kapi, rec, frozen := startFaultCluster(t, client.Config{API: api, HeaderTimeoutPerRequest: headerTimeout})
 	frozen.Stop(t)
 	t.Cleanup(func() { frozen.Cont(t) })
 
@@ -85,9 +94,16 @@ func TestFaults_StopPinnedHeaderTimeout(t *testing.T) {
 // moves on (an improvement over the original), so the next call succeeds
 // elsewhere.
 func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
+	testStopPinnedNoHeaderTimeout(t, client.APIv2)
+}
+func TestV3Faults_StopPinnedNoHeaderTimeout(t *testing.T) {
+	testStopPinnedNoHeaderTimeout(t, client.APIv3)
+}
+
+func testStopPinnedNoHeaderTimeout(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a second member to fail over to")
 	t.Parallel()
-	_, kapi, rec, frozen := startFaultCluster(t, client.Config{})
+	_, kapi, rec, frozen := startFaultCluster(t, client.Config{API: api})
 	frozen.Stop(t)
 	t.Cleanup(func() { frozen.Cont(t) })
 
@@ -126,17 +142,20 @@ func TestFaults_StopPinnedNoHeaderTimeout(t *testing.T) {
 // to a second member once one may have received them, still go on to the
 // next member when the pinned one is dead: a refused connection proves the
 // request never left. The pin moves to the member that answered.
-func TestFaults_WriteAfterPinnedDied(t *testing.T) {
+func TestFaults_WriteAfterPinnedDied(t *testing.T)   { testWriteAfterPinnedDied(t, client.APIv2) }
+func TestV3Faults_WriteAfterPinnedDied(t *testing.T) { testWriteAfterPinnedDied(t, client.APIv3) }
+
+func testWriteAfterPinnedDied(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a three-member cluster")
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
-	c, rec := newClient(t, cl, client.Config{})
+	cl := startFaultMembers(t, api)
+	c, rec := newClient(t, cl, client.Config{API: api})
 	kapi := client.NewKeysAPI(c)
 	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/doomed", "v", nil)
 	if err != nil {
 		t.Fatalf("Set(/doomed) = %v", err)
 	}
-	waitApplied(t, cl, set.Index)
+	waitApplied(t, cl, api, set.Index)
 
 	steps := []struct {
 		name string
@@ -159,9 +178,11 @@ func TestFaults_WriteAfterPinnedDied(t *testing.T) {
 		if err := st.call(ctxFor(t, 10*time.Second)); err != nil {
 			t.Fatalf("%s with the pinned member dead = %v, want success on the next member", st.name, err)
 		}
+		// On APIv3 a write is a read, then the commit: the read found the
+		// member dead and the commit followed the pin.
 		hosts := rec.take()
-		if len(hosts) != 2 || hosts[0] != hostOf(t, dead.ClientURL) || hosts[1] == hosts[0] {
-			t.Errorf("%s went to %v, want the dead %s, then one other member", st.name, hosts, dead.ClientURL)
+		if want := map[client.API]int{client.APIv2: 2, client.APIv3: 3}[api]; len(hosts) != want || hosts[0] != hostOf(t, dead.ClientURL) || hosts[1] == hosts[0] || hosts[len(hosts)-1] != hosts[1] {
+			t.Errorf("%s went to %v, want the dead %s, then one other member (%d requests)", st.name, hosts, dead.ClientURL, want)
 		}
 		if now := pinnedMember(t, cl, kapi, rec); now == dead || len(hosts) == 0 || hostOf(t, now.ClientURL) != hosts[len(hosts)-1] {
 			t.Errorf("pin after %s = %s, want the member that answered", st.name, now.Name)
@@ -172,11 +193,14 @@ func TestFaults_WriteAfterPinnedDied(t *testing.T) {
 
 // TestFaults_LeaderKilled: a PrioritizeLeader client pins the leader on
 // Sync; after the leader dies, Sync pins the new one.
-func TestFaults_LeaderKilled(t *testing.T) {
+func TestFaults_LeaderKilled(t *testing.T)   { testLeaderKilled(t, client.APIv2) }
+func TestV3Faults_LeaderKilled(t *testing.T) { testLeaderKilled(t, client.APIv3) }
+
+func testLeaderKilled(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a three-member cluster whose leader is killed")
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
-	c, rec := newClient(t, cl, client.Config{SelectionMode: client.EndpointSelectionPrioritizeLeader})
+	cl := startFaultMembers(t, api)
+	c, rec := newClient(t, cl, client.Config{API: api, SelectionMode: client.EndpointSelectionPrioritizeLeader})
 	kapi := client.NewKeysAPI(c)
 
 	old := cl.Leader(t)
@@ -209,7 +233,8 @@ func TestFaults_LeaderKilled(t *testing.T) {
 	if _, err := kapi.Set(ctxFor(t, 10*time.Second), "/after-election", "v", nil); err != nil {
 		t.Errorf("Set on the new leader = %v", err)
 	}
-	if hosts := rec.take(); len(hosts) != 1 || hosts[0] != hostOf(t, next.ClientURL) {
+	// (On APIv3 the Set is two requests, a read and the commit.)
+	if hosts := rec.take(); len(hosts) == 0 || slices.ContainsFunc(hosts, func(h string) bool { return h != hostOf(t, next.ClientURL) }) {
 		t.Errorf("Set went to %v, want only the new leader %s", hosts, next.ClientURL)
 	}
 }
@@ -220,13 +245,24 @@ func TestFaults_LeaderKilled(t *testing.T) {
 // and the member the client is pinned to.
 func startFaultCluster(t *testing.T, cfg client.Config) (*etcdtest.Cluster, client.KeysAPI, *recorder, *etcdtest.Member) {
 	t.Helper()
-	cl := etcdtest.Start(t, 3)
+	cl := startFaultMembers(t, cfg.API)
 	c, rec := newClient(t, cl, cfg)
 	kapi := client.NewKeysAPI(c)
 	set, err := kapi.Set(ctxFor(t, 10*time.Second), "/fault", "v", nil)
 	if err != nil {
 		t.Fatalf("Set(/fault) = %v", err)
 	}
-	waitApplied(t, cl, set.Index)
+	waitApplied(t, cl, cfg.API, set.Index)
 	return cl, kapi, rec, pinnedMember(t, cl, kapi, rec)
+}
+
+// startFaultMembers starts the 3-member cluster of a fault test: the
+// default etcd for APIv2; for APIv3 etcd 3.6 (or $ETCDTEST_VERSION)
+// serving the v3 API only, as the other APIv3 tests.
+func startFaultMembers(t *testing.T, api client.API) *etcdtest.Cluster {
+	t.Helper()
+	if api == client.APIv3 {
+		return etcdtest.Start(t, 3, etcdtest.Options{Version: v3TestVersion(t), V3Only: true})
+	}
+	return etcdtest.Start(t, 3)
 }

@@ -12,12 +12,14 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,17 +183,14 @@ var probe = &http.Client{
 // before it. A write is acknowledged once the leader commits it; followers
 // learn of the commit only with the next heartbeat, which never comes if
 // the leader is frozen or killed right after.
-func waitApplied(t testing.TB, cl *etcdtest.Cluster, index uint64) {
+func waitApplied(t testing.TB, cl *etcdtest.Cluster, api client.API, index uint64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for _, ep := range cl.Endpoints() {
 		for {
-			resp, err := probe.Get(ep + "/v2/keys/")
-			if err == nil {
-				resp.Body.Close()
-				if n, _ := strconv.ParseUint(resp.Header.Get("X-Etcd-Index"), 10, 64); n >= index {
-					break
-				}
+			n, err := appliedIndex(ep, api)
+			if err == nil && n >= index {
+				break
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("member %s has not applied index %d after 10s (last error %v)", ep, index, err)
@@ -199,6 +198,31 @@ func waitApplied(t testing.TB, cl *etcdtest.Cluster, index uint64) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// appliedIndex is the index member ep has applied: X-Etcd-Index on v2,
+// the revision of a serializable (member-local) read on v3.
+func appliedIndex(ep string, api client.API) (uint64, error) {
+	if api == client.APIv3 {
+		resp, err := probe.Post(ep+"/v3/kv/range", "application/json", strings.NewReader(`{"key":"AA==","serializable":true}`))
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Header struct {
+				Revision uint64 `json:"revision,string"`
+			} `json:"header"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		return out.Header.Revision, err
+	}
+	resp, err := probe.Get(ep + "/v2/keys/")
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return strconv.ParseUint(resp.Header.Get("X-Etcd-Index"), 10, 64)
 }
 
 func sortedCopy(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -167,7 +167,7 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Set = %v", err)
 	}
-	waitApplied(t, cl, r0.Node.ModifiedIndex)
+	waitApplied(t, cl, client.APIv2, r0.Node.ModifiedIndex)
 	const maxPoll = 2 * time.Second
 	resilient := client.NewResilientWatcher(kapi, "/watched", &client.ResilientWatcherOptions{
 		AfterIndex: r0.Node.ModifiedIndex, MaxPollTime: maxPoll,
