@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -242,9 +243,34 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 		if k != 0 {
 			c.movePin(ctx, st, pinned, i, "pinned member failed")
 		}
+		if act.kind == kindStream && body == nil && resp.Body != nil {
+			resp.Body = &streamBody{ReadCloser: resp.Body, closed: func() {
+				// A caller that gives up on a stream the member holds
+				// open but silent (a frozen member) ends it with
+				// errAbandonMember: later calls start elsewhere, as
+				// for a call abandoned before its answer.
+				if errors.Is(context.Cause(ctx), errAbandonMember) {
+					c.movePin(ctx, st, i, (i+1)%n, "member stopped sending on a stream")
+				}
+			}}
+		}
 		return resp, body, nil
 	}
 	return nil, nil, cerr
+}
+
+// streamBody is the body of an open stream (kindStream), which calls
+// closed once when it is closed.
+type streamBody struct {
+	io.ReadCloser
+	once   sync.Once
+	closed func()
+}
+
+func (b *streamBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.closed)
+	return err
 }
 
 // movePin moves the pin of st from endpoint from to endpoint to, unless

@@ -125,6 +125,17 @@ func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 	}
 }
 
+// Close ends the stream the current inner watcher holds open, if it
+// holds one (a Watcher of an APIv3 KeysAPI does; see its Close); a later
+// Next opens a new one. Reach it through an interface{ Close() error }
+// assertion. (An addition of this package.)
+func (w *resilientWatcher) Close() error {
+	if c, ok := w.inner.(interface{ Close() error }); ok {
+		return c.Close()
+	}
+	return nil
+}
+
 // observer returns the Logger and Hooks of the client under kapi, when
 // kapi is this package's over a Client made by New; nil otherwise.
 func (w *resilientWatcher) observer() *observer {
@@ -152,6 +163,7 @@ func (w *resilientWatcher) resync(ctx context.Context, cause error) (*Response, 
 		return nil, err
 	}
 	w.afterIndex = res.Index
+	w.Close()
 	w.inner = nil
 	w.observer().watchResync(ctx, WatchResyncInfo{Key: w.key, Recursive: w.recursive, Index: res.Index, Cause: cause})
 	return res, nil

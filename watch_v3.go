@@ -69,14 +69,18 @@ type v3Watcher struct {
 type v3WatchConn struct {
 	mu     sync.Mutex // guards stream and cancel against Close
 	stream v3WatchStream
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 }
 
-func (c *v3WatchConn) close() {
+func (c *v3WatchConn) close() { c.closeWith(context.Canceled) }
+
+// closeWith ends the stream's context with cause, then closes it: the
+// cluster client reads errAbandonMember there as a member to move off.
+func (c *v3WatchConn) closeWith(cause error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stream != nil {
-		c.cancel()
+		c.cancel(cause)
 		c.stream.Close()
 		c.stream, c.cancel = nil, nil
 	}
@@ -133,12 +137,17 @@ func (w *v3Watcher) open(ctx context.Context) error {
 	for i := range reqs {
 		reqs[i].StartRevision = w.startOf(int64(i))
 	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(withSubject(ctx, w.key)))
-	stop := context.AfterFunc(ctx, cancel)
+	// The stream outlives ctx (it stays open between calls of Next), so
+	// it gets a context of its own, which ctx ends only while opening.
+	// Ending it passes ctx's cause on: a resilient watcher's
+	// errAbandonMember then moves the client's pin off a member that
+	// holds the opening, as it does for a v2 long poll.
+	sctx, cancel := context.WithCancelCause(context.WithoutCancel(withSubject(ctx, w.key)))
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
 	s, err := w.k.kv.watch(sctx, reqs)
 	stop()
 	if err != nil {
-		cancel()
+		cancel(context.Canceled)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -180,7 +189,7 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 				return nil, err
 			}
 		}
-		stop := context.AfterFunc(ctx, func() { w.Close() })
+		stop := context.AfterFunc(ctx, func() { w.conn.closeWith(context.Cause(ctx)) })
 		msg, err := w.conn.stream.Recv()
 		if !stop() {
 			// ctx ended and closed the stream under Recv.

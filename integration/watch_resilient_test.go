@@ -139,20 +139,28 @@ func TestResilientWatcher_EventIndexCleared(t *testing.T) {
 // long poll of a 3-member cluster. The resilient watcher gives up on the
 // poll after MaxPollTime and gets the next event from another member; a
 // plain watcher pinned to the same member stays stuck.
-func TestResilientWatcher_FrozenMember(t *testing.T) {
+func TestResilientWatcher_FrozenMember(t *testing.T) { testResilientFrozenMember(t, client.APIv2) }
+
+// TestV3ResilientWatcher_FrozenMember is the same on APIv3, whose watcher
+// holds a watch stream where v2 holds a long poll.
+func TestV3ResilientWatcher_FrozenMember(t *testing.T) {
+	testResilientFrozenMember(t, client.APIv3)
+}
+
+func testResilientFrozenMember(t *testing.T, api client.API) {
 	skipOnStandin(t, "needs a second member to fail over to while one is frozen")
 	t.Parallel()
-	cl := etcdtest.Start(t, 3)
+	cl := startFaultMembers(t, api)
 	ctx := ctxFor(t, 120*time.Second)
 
-	c, rec := newClient(t, cl, client.Config{})
+	c, rec := newClient(t, cl, client.Config{API: api})
 	kapi := client.NewKeysAPI(c)
 	frozen := pinnedMember(t, cl, kapi, rec)
 
 	// A plain watcher on a client pinned to the same member, as control.
 	var pkapi client.KeysAPI
 	for range 50 {
-		pc, prec := newClient(t, cl, client.Config{})
+		pc, prec := newClient(t, cl, client.Config{API: api})
 		k := client.NewKeysAPI(pc)
 		if pinnedMember(t, cl, k, prec) == frozen {
 			pkapi = k
@@ -167,12 +175,18 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Set = %v", err)
 	}
-	waitApplied(t, cl, client.APIv2, r0.Node.ModifiedIndex)
+	waitApplied(t, cl, api, r0.Node.ModifiedIndex)
 	const maxPoll = 2 * time.Second
 	resilient := client.NewResilientWatcher(kapi, "/watched", &client.ResilientWatcherOptions{
 		AfterIndex: r0.Node.ModifiedIndex, MaxPollTime: maxPoll,
 	})
 	plain := pkapi.Watcher("/watched", &client.WatcherOptions{AfterIndex: r0.Node.ModifiedIndex})
+	// On APIv3 both hold a watch stream open; end them with the test.
+	for _, w := range []client.Watcher{resilient, plain} {
+		if c, ok := w.(interface{ Close() error }); ok {
+			t.Cleanup(func() { c.Close() })
+		}
+	}
 
 	type result struct {
 		ev  *client.Response
@@ -216,7 +230,7 @@ func TestResilientWatcher_FrozenMember(t *testing.T) {
 			others = append(others, m.ClientURL)
 		}
 	}
-	wc, _ := newClient(t, cl, client.Config{Endpoints: others, HeaderTimeoutPerRequest: time.Second, Retry: &client.RetryPolicy{}})
+	wc, _ := newClient(t, cl, client.Config{API: api, Endpoints: others, HeaderTimeoutPerRequest: time.Second, Retry: &client.RetryPolicy{}})
 	r1, err := client.NewKeysAPI(wc).Set(ctx, "/watched", "v1", nil)
 	if err != nil {
 		t.Fatalf("Set through the other members = %v", err)
