@@ -21,9 +21,18 @@ type follower struct {
 }
 
 // run follows from index after until ctx ends, which is the normal way
-// for it to stop (it then returns nil).
-func (f *follower) run(ctx context.Context, after uint64) error {
+// for it to stop (it then returns nil). It ends with a summary: how much
+// it applied and the index to resume from with --after-index.
+func (f *follower) run(ctx context.Context, after uint64) (err error) {
 	fmt.Fprintf(f.out, "follow: following from v2 index %d\n", after)
+	applied, repairs := 0, 0
+	defer func() {
+		how := "stopped"
+		if err != nil {
+			how = "failed"
+		}
+		fmt.Fprintf(f.out, "follow: %s after applying %d changes and %d repairs; everything up to v2 index %d is on the target (resume with --after-index %d)\n", how, applied, repairs, after, after)
+	}()
 	for {
 		w := f.src.Watcher("/", &client.WatcherOptions{AfterIndex: after, Recursive: true})
 		for {
@@ -42,6 +51,7 @@ func (f *follower) run(ctx context.Context, after uint64) error {
 					return fmt.Errorf("repairing after the v2 history was cleared: %w", err)
 				}
 				after = idx
+				repairs++
 				fmt.Fprintf(f.out, "follow: repaired, following from v2 index %d\n", after)
 				break
 			}
@@ -55,6 +65,7 @@ func (f *follower) run(ctx context.Context, after uint64) error {
 				return fmt.Errorf("applying %s %s (index %d): %w", resp.Action, resp.Node.Key, resp.Node.ModifiedIndex, err)
 			}
 			after = resp.Node.ModifiedIndex
+			applied++
 			fmt.Fprintf(f.out, "follow: %s %s at index %d (lag %d)\n", resp.Action, resp.Node.Key, after, lag(resp.Index, after))
 		}
 	}

@@ -125,6 +125,8 @@ func TestFollowOnEtcd35(t *testing.T) {
 	if code := stop(); code != 0 {
 		return
 	}
+	// Stopped, it says where to resume: the last index it applied.
+	waitLine(t, out, `^follow: stopped after applying 10 changes and 0 repairs; everything up to v2 index `+m[1]+` is on the target \(resume with --after-index `+m[1]+`\)$`)
 	if code, o, e := runCmd(t, "verify", "--from", ep, "--to", ep, "--prefix", "/f"); code != 0 {
 		t.Fatalf("verify after follow: exit %d\n%s%s", code, o, e)
 	}

@@ -38,6 +38,8 @@
 // it copies again, replacing what differs and deleting what the source no
 // longer has, and goes on from there. v2 does not report TTL refreshes or
 // changes of hidden keys to watchers, so those wait for such a repair.
+// Stopped, it prints what it applied and the index to resume from with
+// --after-index.
 //
 // v2 leaves names starting with "_" out of listings, so hidden keys are
 // copied only when named with --hidden (a key or a directory, which is
