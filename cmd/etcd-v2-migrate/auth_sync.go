@@ -28,7 +28,7 @@ type authTarget struct {
 }
 
 func newAuthTarget(o *options) (*authTarget, error) {
-	c, err := newTarget(o.to, o.prefix)
+	c, err := newTarget(o)
 	if err != nil {
 		return nil, err
 	}

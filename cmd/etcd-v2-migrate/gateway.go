@@ -20,6 +20,10 @@ import (
 type gateway struct {
 	endpoints []string
 	hc        *http.Client
+	// user and password log in to a target with v3 auth on (--to-user);
+	// token is the simple token the last login got.
+	user, password string
+	token          string
 }
 
 // errNoGateway marks a target that answers 404 without the gateway's JSON.
@@ -51,8 +55,52 @@ type header struct {
 }
 
 // call posts one request to the first endpoint that answers; a network
-// failure moves on to the next one, an answer of etcd does not.
+// failure moves on to the next one, an answer of etcd does not. With a
+// user it logs in first, and once more when etcd no longer takes the
+// token (it expired unused, or auth was switched off and on).
 func (g *gateway) call(ctx context.Context, what string, req, resp any) error {
+	if g.user != "" && g.token == "" {
+		if err := g.login(ctx); err != nil {
+			return err
+		}
+	}
+	err := g.post(ctx, what, req, resp, g.token)
+	if g.user != "" && errors.Is(err, errTokenRefused) {
+		if err := g.login(ctx); err != nil {
+			return err
+		}
+		err = g.post(ctx, what, req, resp, g.token)
+	}
+	return err
+}
+
+// errTokenRefused marks etcd's refusal of a call's token itself.
+var errTokenRefused = errors.New("etcd refused the auth token")
+
+// login gets a simple token for the user.
+func (g *gateway) login(ctx context.Context) error {
+	var out struct {
+		Token string `json:"token"`
+	}
+	err := g.post(ctx, "auth/authenticate", struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}{g.user, g.password}, &out, "")
+	switch {
+	case err != nil && strings.Contains(err.Error(), "authentication is not enabled"):
+		g.user = "" // nothing to log in to: calls go without a token
+		return nil
+	case err != nil:
+		return fmt.Errorf("--to-user %s: %w", g.user, err)
+	case out.Token == "":
+		return fmt.Errorf("--to-user %s: etcd's authenticate answer holds no token", g.user)
+	}
+	g.token = out.Token
+	return nil
+}
+
+// post is one call with token ("" for none).
+func (g *gateway) post(ctx context.Context, what string, req, resp any, token string) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err
@@ -64,6 +112,9 @@ func (g *gateway) call(ctx context.Context, what string, req, resp any) error {
 			return fmt.Errorf("endpoint %q: %w", ep, err)
 		}
 		r.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			r.Header.Set("Authorization", token)
+		}
 		res, err := g.hc.Do(r)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -105,8 +156,11 @@ func decodeAnswer(ep, what string, status int, data []byte, resp any) error {
 	if msg == "" {
 		msg = refusal.Error
 	}
-	if strings.Contains(msg, "user name is empty") || strings.Contains(msg, "invalid auth token") || strings.Contains(msg, "permission denied") {
-		return fmt.Errorf("%s: the target has v3 auth enabled, which this command cannot log in to yet (disable auth for the migration or use a cluster without it): /v3/%s: %s", ep, what, msg)
+	if strings.Contains(msg, "invalid auth token") {
+		return fmt.Errorf("%s: /v3/%s: %w: %s", ep, what, errTokenRefused, msg)
+	}
+	if strings.Contains(msg, "user name is empty") || strings.Contains(msg, "permission denied") {
+		return fmt.Errorf("%s: the target has v3 auth enabled: name a user with --to-user USER:PASSWORD (root, to copy users and roles; one that may read and write under the prefix otherwise): /v3/%s: %s", ep, what, msg)
 	}
 	return fmt.Errorf("%s: /v3/%s refused (HTTP %d, code %d): %s", ep, what, status, refusal.Code, msg)
 }

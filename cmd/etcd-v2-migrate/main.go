@@ -4,9 +4,9 @@
 // data. It reads the source through the client's APIv2 and never writes
 // to it.
 //
-//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
-//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
-//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
+//	etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
+//	etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+//	etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
 //
 // copy reads the v2 tree at one index and writes it in transactions of up
 // to 128 keys: values verbatim, empty directories, in-order keys by name,
@@ -41,6 +41,10 @@
 // Stopped, it prints what it applied and the index to resume from with
 // --after-index.
 //
+// A target whose v3 auth is on needs --to-user USER[:PASSWORD] (root, to
+// copy users and roles): the command logs in for a token, and again when
+// etcd lets it expire.
+//
 // v2 leaves names starting with "_" out of listings, so hidden keys are
 // copied only when named with --hidden (a key or a directory, which is
 // copied whole).
@@ -69,9 +73,9 @@ func main() {
 }
 
 const usage = `usage:
-  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
-  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
-  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
+  etcd-v2-migrate copy   --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--dry-run] [--overwrite] [--hidden KEYS] [--passwords FILE] [--no-auth]
+  etcd-v2-migrate verify --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--hidden KEYS] [--ttl-tolerance D] [--no-auth]
+  etcd-v2-migrate follow --from URLS --to URLS [--prefix P] [--from-user U:P] [--to-user U:P] [--hidden KEYS] [--overwrite] [--after-index N] [--passwords FILE] [--no-auth]
 URLS and KEYS are comma-separated; FILE holds one "user:password" a line.
 `
 
@@ -86,6 +90,7 @@ type options struct {
 	tolerance              time.Duration
 	timeout                time.Duration
 	fromUser, fromPassword string
+	toUser, toPassword     string
 	// afterIndex, for follow, resumes after an earlier copy.
 	afterIndex uint64
 	// passwords names the file of users' passwords; noAuth leaves users
@@ -100,6 +105,9 @@ type options struct {
 // passwordEnv holds the source's password when --from-user has none, so
 // it need not show in the process list.
 const passwordEnv = "ETCD_V2_MIGRATE_FROM_PASSWORD"
+
+// toPasswordEnv is passwordEnv for --to-user.
+const toPasswordEnv = "ETCD_V2_MIGRATE_TO_PASSWORD"
 
 // errUsage marks a bad command line (exit 2).
 var errUsage = errors.New("bad usage")
@@ -118,6 +126,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	to := fs.String("to", "", "client URLs of the v3 target, comma-separated")
 	fs.StringVar(&o.prefix, "prefix", "", "Config.V3KeyPrefix of the applications that will read the data")
 	fromUser := fs.String("from-user", "", "USER[:PASSWORD] for a source with v2 auth; without the password, $"+passwordEnv+" holds it")
+	toUser := fs.String("to-user", "", "USER[:PASSWORD] for a target with v3 auth on (root, to copy users and roles); without the password, $"+toPasswordEnv+" holds it")
 	hidden := fs.String("hidden", "", "hidden (\"_\"-prefixed) keys or directories to copy too, comma-separated")
 	fs.BoolVar(&o.noAuth, "no-auth", false, "leave users and roles out")
 	if o.cmd != "verify" {
@@ -158,6 +167,16 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 			return nil, fmt.Errorf("%w: --from-user %q has no user name", errUsage, *fromUser)
 		}
 		o.fromUser, o.fromPassword = user, pass
+	}
+	if *toUser != "" {
+		user, pass, ok := strings.Cut(*toUser, ":")
+		if !ok {
+			pass = os.Getenv(toPasswordEnv)
+		}
+		if user == "" {
+			return nil, fmt.Errorf("%w: --to-user %q has no user name", errUsage, *toUser)
+		}
+		o.toUser, o.toPassword = user, pass
 	}
 	for _, h := range split(*hidden) {
 		if !strings.HasPrefix(h, "/") {
@@ -243,7 +262,7 @@ func readSource(ctx context.Context, o *options) (*tree, error) {
 // copied.
 func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint64, error) {
 	// Made first so a bad prefix is refused before anything is read.
-	if _, err := newTarget(o.to, o.prefix); err != nil {
+	if _, err := newTarget(o); err != nil {
 		return 0, fmt.Errorf("target: %w", err)
 	}
 	start := time.Now()
@@ -252,7 +271,7 @@ func doCopy(ctx context.Context, o *options, stdout io.Writer, prune bool) (uint
 		return 0, err
 	}
 	fmt.Fprintf(stdout, "read %d nodes from %v at v2 index %d\n", len(t.entries), o.from, t.index)
-	c := &copier{g: &gateway{endpoints: o.to, hc: httpClient()}, prefix: o.prefix, dryRun: o.dryRun, overwrite: o.overwrite || prune, prune: prune, out: stdout, now: time.Now}
+	c := &copier{g: &gateway{endpoints: o.to, hc: httpClient(), user: o.toUser, password: o.toPassword}, prefix: o.prefix, dryRun: o.dryRun, overwrite: o.overwrite || prune, prune: prune, out: stdout, now: time.Now}
 	st, err := c.run(ctx, t)
 	if err != nil {
 		return 0, fmt.Errorf("target %v: %w", o.to, err)
@@ -289,7 +308,7 @@ func doFollow(ctx context.Context, o *options, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	tc, err := newTarget(o.to, o.prefix)
+	tc, err := newTarget(o)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
@@ -306,7 +325,7 @@ func doFollow(ctx context.Context, o *options, stdout io.Writer) error {
 }
 
 func doVerify(ctx context.Context, o *options, stdout io.Writer) error {
-	tc, err := newTarget(o.to, o.prefix)
+	tc, err := newTarget(o)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}

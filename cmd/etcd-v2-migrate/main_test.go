@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -164,7 +166,84 @@ func TestTargetWithV3Auth(t *testing.T) {
 	}))
 	t.Cleanup(authOn.Close)
 	code, _, errOut := runCmd(t, "copy", "--from", srv.Endpoints()[0], "--to", authOn.URL)
-	if code != 1 || !strings.Contains(errOut, "the target has v3 auth enabled") {
+	if code != 1 || !strings.Contains(errOut, "the target has v3 auth enabled") || !strings.Contains(errOut, "--to-user") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestTargetWithV3Auth_toUser copies into a target whose v3 auth is on
+// (clienttest's, as etcd 3.6's), logged in with --to-user: keys, users and
+// roles arrive, verify agrees, and a token that expires midway is
+// replaced. Without the user, or with a wrong password, it stops with a
+// clear error.
+func TestTargetWithV3Auth_toUser(t *testing.T) {
+	src := clienttest.NewServer(t)
+	v2, err := client.New(client.Config{Endpoints: src.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 300 {
+		if _, err := client.NewKeysAPI(v2).Set(ctx, fmt.Sprintf("/app/k%03d", i), "v", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := client.NewAuthRoleAPI(v2).AddRole(ctx, "reader"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.NewAuthRoleAPI(v2).GrantRoleKV(ctx, "reader", []string{"/app/*"}, client.ReadPermission); err != nil {
+		t.Fatal(err)
+	}
+
+	clk := clienttest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	dst := clienttest.NewServer(t, clienttest.WithClock(clk), clienttest.WithV3TokenTTL(time.Minute))
+	root, err := client.New(client.Config{Endpoints: dst.Endpoints(), API: client.APIv3, Username: "root", Password: "rootpw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.NewAuthUserAPI(root).AddUser(ctx, "root", "rootpw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.NewAuthAPI(root).Enable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	from, to := src.Endpoints()[0], dst.Endpoints()[0]
+
+	code, _, errOut := runCmd(t, "copy", "--from", from, "--to", to)
+	if code != 1 || !strings.Contains(errOut, "--to-user") {
+		t.Errorf("without --to-user: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "copy", "--from", from, "--to", to, "--to-user", "root:wrong")
+	if code != 1 || !strings.Contains(errOut, "--to-user root") || !strings.Contains(errOut, "authentication failed") || strings.Contains(errOut, "wrong") {
+		t.Errorf("wrong password: exit %d, stderr %q", code, errOut)
+	}
+
+	t.Setenv(toPasswordEnv, "rootpw")
+	code, out, errOut := runCmd(t, "copy", "--from", from, "--to", to, "--to-user", "root")
+	if code != 0 || !strings.Contains(out, "copied 300 keys") || !strings.Contains(out, "create role reader") {
+		t.Fatalf("copy with --to-user: exit %d\n%s%s", code, out, errOut)
+	}
+	clk.Advance(2 * time.Minute) // every token of the copy expires unused
+	if code, out, errOut := runCmd(t, "verify", "--from", from, "--to", to, "--to-user", "root:rootpw"); code != 0 {
+		t.Fatalf("verify with --to-user: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// A token that expires between two calls of the copy's gateway is
+	// replaced by one login, and the call goes through.
+	g := &gateway{endpoints: []string{to}, hc: httpClient(), user: "root", password: "rootpw"}
+	var rr struct {
+		Count i64 `json:"count"`
+	}
+	range3 := map[string]any{"key": []byte("/app/"), "range_end": []byte("/app0"), "count_only": true}
+	if err := g.call(ctx, "kv/range", range3, &rr); err != nil || rr.Count == 0 {
+		t.Fatalf("range = %d, %v", rr.Count, err)
+	}
+	first := g.token
+	clk.Advance(2 * time.Minute)
+	if err := g.call(ctx, "kv/range", range3, &rr); err != nil || rr.Count == 0 {
+		t.Fatalf("range after the token expired = %d, %v", rr.Count, err)
+	}
+	if g.token == first || g.token == "" {
+		t.Errorf("token after expiry = %q, want a new one", g.token)
 	}
 }

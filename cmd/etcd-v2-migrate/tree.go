@@ -53,9 +53,10 @@ func newSource(o *options) (client.Client, error) {
 }
 
 // newTarget is the library's APIv3 client on the target, for reading it
-// back as a v2 tree.
-func newTarget(endpoints []string, prefix string) (client.Client, error) {
-	return client.New(client.Config{Endpoints: endpoints, API: client.APIv3, V3KeyPrefix: prefix})
+// back as a v2 tree and for its users and roles; with --to-user it logs
+// in as that user.
+func newTarget(o *options) (client.Client, error) {
+	return client.New(client.Config{Endpoints: o.to, API: client.APIv3, V3KeyPrefix: o.prefix, Username: o.toUser, Password: o.toPassword})
 }
 
 // readTree reads the whole tree at one index (a recursive quorum Get is a
