@@ -278,6 +278,22 @@ func v3Scenarios() []v3scenario {
 		// Cluster and maintenance.
 		{name: "member_list", steps: []v3req{vdPost("/v3/cluster/member/list", `{}`), vdPost("/v3/cluster/member/list", `{"linearizable":true}`)}},
 		{name: "status", steps: []v3req{vdPost("/v3/maintenance/status", `{}`)}},
+		{name: "member_add_refused", steps: []v3req{
+			vdPost("/v3/cluster/member/add", `{"peerURLs":["{peer}"]}`),
+			vdPost("/v3/cluster/member/add", `{"peerURLs":["not a url"]}`),
+			vdPost("/v3/cluster/member/add", `{}`),
+			// (An add that succeeds would leave the one-member etcd
+			// without a quorum for the scenarios after it.)
+		}},
+		{name: "member_update", steps: []v3req{
+			vdPost("/v3/cluster/member/update", `{"ID":"{member}","peerURLs":["{peer}"]}`),
+			vdPost("/v3/cluster/member/update", `{"ID":"1234","peerURLs":["http://127.0.0.1:1"]}`),
+			vdPost("/v3/cluster/member/list", `{}`),
+		}},
+		{name: "member_remove_refused", steps: []v3req{
+			vdPost("/v3/cluster/member/remove", `{"ID":"1234"}`),
+			vdPost("/v3/cluster/member/remove", `{}`),
+		}},
 
 		// Malformed requests.
 		{name: "bad_json", steps: []v3req{kvPut(`{bad`), kvRange(`{"key":`), kvTxn(`[]`), leaseGrant(`{"TTL":"x"}`)}},

@@ -92,6 +92,7 @@ const v3Version = "3.6.16"
 //	{v:TEXT}   the JSON string of the base64 of TEXT
 //	{r+N}      the scenario's base revision plus N (a number)
 //	{lease:K}  the K-th lease ID the server chose in the scenario
+//	{member}   the server's own member ID, {peer} its own peer URL
 type v3req struct {
 	method string // POST unless set
 	path   string
@@ -160,7 +161,7 @@ var v3HTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 // fails the scenario instead of hanging the test.
 const v3Timeout = 30 * time.Second
 
-var v3Placeholder = regexp.MustCompile(`\{(k|end|v):([^}]*)\}|\{r([+-]\d+)\}|\{lease:(\d+)\}`)
+var v3Placeholder = regexp.MustCompile(`\{(k|end|v):([^}]*)\}|\{r([+-]\d+)\}|\{lease:(\d+)\}|\{(member|peer)\}`)
 
 func v3b64(s string) string { return `"` + base64.StdEncoding.EncodeToString([]byte(s)) + `"` }
 
@@ -190,6 +191,10 @@ func (sd *v3side) expand(t *testing.T, s string) string {
 		case sm[3] != "":
 			n, _ := strconv.ParseInt(sm[3], 10, 64)
 			return strconv.FormatInt(sd.base+n, 10)
+		case sm[5] == "member":
+			return sd.memberID
+		case sm[5] == "peer":
+			return sd.ownURLs[1]
 		default:
 			k, _ := strconv.Atoi(sm[4])
 			if k >= len(sd.leases) {
