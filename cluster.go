@@ -243,7 +243,7 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 		if k != 0 {
 			c.movePin(ctx, st, pinned, i, "pinned member failed")
 		}
-		if act.kind == kindStream && body == nil && resp.Body != nil {
+		if act.kind == kindStream && resp.StatusCode == http.StatusOK && body == nil && resp.Body != nil {
 			resp.Body = &streamBody{ReadCloser: resp.Body, closed: func() {
 				// A caller that gives up on a stream the member holds
 				// open but silent (a frozen member) ends it with

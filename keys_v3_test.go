@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -297,5 +300,60 @@ func TestV3Compare_json(t *testing.T) {
 		if err != nil || string(b) != tc.want {
 			t.Errorf("json.Marshal(%+v) = %s, %v; want %s", tc.c, b, err, tc.want)
 		}
+	}
+}
+
+// TestAPIv3_responseCap: Config.MaxResponseBytes bounds the gateway's
+// answers as it bounds v2's: a Get whose answer is larger fails with
+// ErrResponseTooLarge.
+func TestAPIv3_responseCap(t *testing.T) {
+	_, srv := newFakeGateway(t)
+	ctx := context.Background()
+	big := strings.Repeat("x", 64<<10)
+	c, err := New(Config{Endpoints: []string{srv.URL}, API: APIv3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewKeysAPI(c).Set(ctx, "/big", big, nil); err != nil {
+		t.Fatal(err)
+	}
+	capped, err := New(Config{Endpoints: []string{srv.URL}, API: APIv3, MaxResponseBytes: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewKeysAPI(capped).Get(ctx, "/big", nil); !errors.Is(err, ErrResponseTooLarge) {
+		t.Errorf("Get of a 64 KB value with a 16 KB cap = %v, want ErrResponseTooLarge", err)
+	}
+	if r, err := NewKeysAPI(c).Get(ctx, "/big", nil); err != nil || len(r.Node.Value) != len(big) {
+		t.Errorf("Get without the cap = %v", err)
+	}
+}
+
+// TestAPIv3_redirect: a gateway request redirected with 307 (a proxy
+// in front of the members) is sent again, body and all, to the new
+// location.
+func TestAPIv3_redirect(t *testing.T) {
+	_, gw := newFakeGateway(t)
+	var redirected atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		redirected.Add(1)
+		http.Redirect(w, r, gw.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+	c, err := New(Config{Endpoints: []string{front.URL}, API: APIv3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kapi := NewKeysAPI(c)
+	ctx := context.Background()
+	if _, err := kapi.Set(ctx, "/r", "v", nil); err != nil {
+		t.Fatalf("Set through a redirect = %v", err)
+	}
+	r, err := kapi.Get(ctx, "/r", nil)
+	if err != nil || r.Node.Value != "v" {
+		t.Fatalf("Get through a redirect = %+v, %v", r, err)
+	}
+	if n := redirected.Load(); n != 3 {
+		t.Errorf("the front redirected %d requests, want every call (a Set's read and commit, the Get)", n)
 	}
 }
