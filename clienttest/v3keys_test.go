@@ -4,6 +4,7 @@ package clienttest_test
 // on the v3 gateway the server emulates.
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,35 @@ func TestAPIv3_members(t *testing.T) {
 	assert.Len(t, ms, 3)
 	require.NoError(t, c.Sync(ctx))
 	assert.ElementsMatch(t, srv.Endpoints(), c.Endpoints())
+}
+
+// TestAPIv3_autoSync: AutoSync on APIv3 adopts the members the v3 member
+// list advertises, starting from one endpoint, and reports it to the
+// Sync hook; it ends with its context.
+func TestAPIv3_autoSync(t *testing.T) {
+	srv := clienttest.NewServer(t, clienttest.WithMembers(3))
+	adopted := make(chan client.SyncInfo, 1)
+	hooks := &client.Hooks{Sync: func(_ context.Context, si client.SyncInfo) {
+		if si.Outcome == "adopted" {
+			select {
+			case adopted <- si:
+			default:
+			}
+		}
+	}}
+	c := newClient(t, srv.Endpoints()[:1], client.Config{API: client.APIv3, Hooks: hooks})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.AutoSync(ctx, time.Millisecond) }()
+	select {
+	case si := <-adopted:
+		assert.ElementsMatch(t, srv.Endpoints(), si.Endpoints)
+	case <-time.After(time.Minute):
+		t.Fatal("AutoSync adopted nothing within a minute")
+	}
+	assert.ElementsMatch(t, srv.Endpoints(), c.Endpoints())
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
 }
 
 // A failing member's v3 answers are gateway refusals; the client moves
