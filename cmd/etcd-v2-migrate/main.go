@@ -102,6 +102,22 @@ type options struct {
 	passwordOf map[string]string
 }
 
+// userFlag reads a USER[:PASSWORD] flag; without the password, the
+// environment variable env holds it (so it stays out of process lists).
+func userFlag(name, value, env string) (user, password string, err error) {
+	if value == "" {
+		return "", "", nil
+	}
+	user, password, ok := strings.Cut(value, ":")
+	if !ok {
+		password = os.Getenv(env)
+	}
+	if user == "" {
+		return "", "", fmt.Errorf("%w: %s %q has no user name", errUsage, name, value)
+	}
+	return user, password, nil
+}
+
 // passwordEnv holds the source's password when --from-user has none, so
 // it need not show in the process list.
 const passwordEnv = "ETCD_V2_MIGRATE_FROM_PASSWORD"
@@ -158,25 +174,11 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.to, err = urls("--to", *to); err != nil {
 		return nil, err
 	}
-	if *fromUser != "" {
-		user, pass, ok := strings.Cut(*fromUser, ":")
-		if !ok {
-			pass = os.Getenv(passwordEnv)
-		}
-		if user == "" {
-			return nil, fmt.Errorf("%w: --from-user %q has no user name", errUsage, *fromUser)
-		}
-		o.fromUser, o.fromPassword = user, pass
+	if o.fromUser, o.fromPassword, err = userFlag("--from-user", *fromUser, passwordEnv); err != nil {
+		return nil, err
 	}
-	if *toUser != "" {
-		user, pass, ok := strings.Cut(*toUser, ":")
-		if !ok {
-			pass = os.Getenv(toPasswordEnv)
-		}
-		if user == "" {
-			return nil, fmt.Errorf("%w: --to-user %q has no user name", errUsage, *toUser)
-		}
-		o.toUser, o.toPassword = user, pass
+	if o.toUser, o.toPassword, err = userFlag("--to-user", *toUser, toPasswordEnv); err != nil {
+		return nil, err
 	}
 	for _, h := range split(*hidden) {
 		if !strings.HasPrefix(h, "/") {
