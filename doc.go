@@ -278,10 +278,15 @@ credentials rules as any call, each probe bounded by 2 seconds (and by
 HeaderTimeoutPerRequest, if set) within the caller's context. An answer
 below 500 counts as reachable. Then:
 
-  - if at least one advertised URL answered, the whole advertised set
-    replaces the list, as in the original, so membership is tracked; the
+  - if every advertised URL answered, the advertised set replaces the
+    list, as in the original, so membership is tracked;
+  - if only some answered, the advertised set is adopted too, but the
     URLs that answered come first (each group shuffled) and the first of
-    them is pinned, so the others are only failover targets;
+    them is pinned, then the endpoints the client had that are not
+    advertised (the load balancer or tunnel it reached the cluster
+    through), then the unreachable ones: should the reachable members go,
+    the client still reaches the cluster the way it did, and the next
+    Sync, seeing a list that is not the advertised set, probes again;
   - if none answered, the list stays as it is and Sync returns nil: the
     cluster was reachable through the current endpoints, which keep
     working;

@@ -141,7 +141,7 @@ func (c *httpClusterClient) sync(ctx context.Context, d *syncevent.Decision) err
 			d.Outcome = syncevent.Superseded
 			return nil
 		}
-		st = newState(c.reachableFirst(urls, answered), 0)
+		st = newState(c.reachableFirst(urls, answered, cur.urls), 0)
 		c.state.Store(st)
 		c.mu.Unlock()
 	}
@@ -157,8 +157,12 @@ func (c *httpClusterClient) sync(ctx context.Context, d *syncevent.Decision) err
 // reachableFirst returns urls in a new slice: those that answered their
 // probe first, then the others, each group shuffled. So the pin starts on a
 // member the client is known to reach, and the others remain as failover
-// targets. c.mu must be held.
-func (c *httpClusterClient) reachableFirst(urls []url.URL, answered map[string]bool) []url.URL {
+// targets. When some advertised URL did not answer, the endpoints the
+// client had (prev) that are not advertised stay too, after the reachable
+// ones: the client reached the cluster through them (a load balancer, a
+// tunnel), and without them it would be stranded once the reachable
+// members went. c.mu must be held.
+func (c *httpClusterClient) reachableFirst(urls []url.URL, answered map[string]bool, prev []url.URL) []url.URL {
 	var ok, rest []url.URL
 	for _, u := range urls {
 		if answered[u.String()] {
@@ -169,6 +173,14 @@ func (c *httpClusterClient) reachableFirst(urls []url.URL, answered map[string]b
 	}
 	c.shuffle(ok)
 	c.shuffle(rest)
+	if len(rest) == 0 {
+		return ok
+	}
+	for _, p := range prev {
+		if !slices.ContainsFunc(urls, func(u url.URL) bool { return u.String() == p.String() }) {
+			ok = append(ok, p)
+		}
+	}
 	return append(ok, rest...)
 }
 

@@ -160,10 +160,12 @@ func TestSync_SomeAdvertisedReachable(t *testing.T) {
 	require.NoError(t, c.Sync(context.Background()))
 
 	// The whole advertised set is adopted, as by the original, but the
-	// member that answered comes first and takes the pin; the others stay
-	// as failover targets.
-	assert.Equal(t, sorted(syncAdvertised), sorted(c.Endpoints()))
-	assert.Equal(t, syncAdv2, c.Endpoints()[0])
+	// member that answered comes first and takes the pin; then the
+	// configured endpoint, through which the client reached the cluster;
+	// the unreachable members last, as failover targets.
+	eps := c.Endpoints()
+	assert.Equal(t, sorted(append([]string{syncLB}, syncAdvertised...)), sorted(eps))
+	assert.Equal(t, []string{syncAdv2, syncLB}, eps[:2])
 	assert.Equal(t, syncAdv2, fakePinned(c))
 	d := syncNext(t, ds)
 	assert.Equal(t, syncevent.Adopted, d.Outcome)
@@ -173,6 +175,27 @@ func TestSync_SomeAdvertisedReachable(t *testing.T) {
 	_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{clusterHost(syncAdv2)}, ft.hosts(), "the next call goes straight to the reachable member")
+}
+
+// TestSync_SomeReachableThenItDies: the one reachable member goes away;
+// the configured endpoint kept after it still reaches the cluster, so the
+// client is not stranded among the advertised URLs it cannot reach, and
+// the next Sync, reading the member list through it, probes again.
+func TestSync_SomeReachableThenItDies(t *testing.T) {
+	f := newSyncFakeCluster(syncAdvertised, syncLB, syncAdv2)
+	c, ft, _ := newSyncClient(t, f, Config{}, syncLB)
+	require.NoError(t, c.Sync(context.Background()))
+	require.Equal(t, syncAdv2, fakePinned(c))
+
+	f.mu.Lock()
+	delete(f.up, clusterHost(syncAdv2))
+	f.mu.Unlock()
+	ft.reset()
+	_, err := NewKeysAPI(c).Get(context.Background(), "/foo", nil)
+	require.NoError(t, err, "the configured endpoint still serves")
+	assert.Equal(t, []string{clusterHost(syncAdv2), clusterHost(syncLB)}, ft.hosts())
+	require.NoError(t, c.Sync(context.Background()))
+	assert.Contains(t, c.Endpoints(), syncLB, "nothing advertised answers: the list stays")
 }
 
 func TestSync_NoAdvertisedReachable(t *testing.T) {
@@ -374,7 +397,8 @@ func TestSync_PrioritizeLeader(t *testing.T) {
 
 		require.NoError(t, c.Sync(context.Background()))
 
-		assert.Equal(t, sorted(syncAdvertised), sorted(c.Endpoints()))
+		// Some advertised URLs are unreachable: the configured one stays.
+		assert.Equal(t, sorted(append([]string{syncLB}, syncAdvertised...)), sorted(c.Endpoints()))
 		assert.Equal(t, syncAdv1, fakePinned(c), "the pin stays on a member that answered, not on the unreachable leader")
 		d := syncNext(t, ds)
 		assert.Equal(t, syncAdv2, d.Leader)
