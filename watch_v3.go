@@ -74,6 +74,17 @@ type v3WatchConn struct {
 
 func (c *v3WatchConn) close() { c.closeWith(context.Canceled) }
 
+// errWatcherClosed ends a Next that Close overtook while it opened the
+// stream.
+var errWatcherClosed = errors.New("client: the watcher was closed")
+
+// current is the open stream, nil when none is.
+func (c *v3WatchConn) current() v3WatchStream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stream
+}
+
 // closeWith ends the stream's context with cause, then closes it: the
 // cluster client reads errAbandonMember there as a member to move off.
 func (c *v3WatchConn) closeWith(cause error) {
@@ -184,15 +195,25 @@ func (w *v3Watcher) Next(ctx context.Context) (*Response, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if w.conn.stream == nil {
+		s := w.conn.current()
+		if s == nil {
 			if err := w.open(ctx); err != nil {
 				return nil, err
 			}
+			if s = w.conn.current(); s == nil {
+				return nil, errWatcherClosed // Close came while it opened
+			}
 		}
-		stop := context.AfterFunc(ctx, func() { w.conn.closeWith(context.Cause(ctx)) })
-		msg, err := w.conn.stream.Recv()
+		closed := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			defer close(closed)
+			w.conn.closeWith(context.Cause(ctx))
+		})
+		msg, err := s.Recv()
 		if !stop() {
-			// ctx ended and closed the stream under Recv.
+			// ctx ended and closed the stream under Recv; the close is
+			// over before Next returns, so the next call sees it.
+			<-closed
 			return nil, ctx.Err()
 		}
 		if err != nil {
