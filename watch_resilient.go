@@ -8,6 +8,7 @@ package client
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -89,15 +90,19 @@ type resilientWatcher struct {
 
 	// inner does the long polls; it is replaced after a resync. Its own
 	// index survives abandoned polls, since a failed Next leaves it as it
-	// was.
+	// was. mu guards it against a Close from another goroutine.
+	mu    sync.Mutex
 	inner Watcher
 }
 
 func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 	for {
+		w.mu.Lock()
 		if w.inner == nil {
 			w.inner = w.kapi.Watcher(w.key, &WatcherOptions{AfterIndex: w.afterIndex, Recursive: w.recursive})
 		}
+		inner := w.inner
+		w.mu.Unlock()
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
 		if w.maxPoll > 0 {
 			// errAbandonMember tells the cluster client to move its pin
@@ -105,7 +110,7 @@ func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 			// to the next endpoint.
 			pollCtx, cancel = context.WithTimeoutCause(ctx, w.maxPoll, errAbandonMember)
 		}
-		r, err := w.inner.Next(pollCtx)
+		r, err := inner.Next(pollCtx)
 		stalled := errors.Is(context.Cause(pollCtx), errAbandonMember)
 		cancel()
 		if err == nil {
@@ -130,7 +135,10 @@ func (w *resilientWatcher) Next(ctx context.Context) (*Response, error) {
 // Next opens a new one. Reach it through an interface{ Close() error }
 // assertion. (An addition of this package.)
 func (w *resilientWatcher) Close() error {
-	if c, ok := w.inner.(interface{ Close() error }); ok {
+	w.mu.Lock()
+	inner := w.inner
+	w.mu.Unlock()
+	if c, ok := inner.(interface{ Close() error }); ok {
 		return c.Close()
 	}
 	return nil
@@ -164,7 +172,9 @@ func (w *resilientWatcher) resync(ctx context.Context, cause error) (*Response, 
 	}
 	w.afterIndex = res.Index
 	w.Close()
+	w.mu.Lock()
 	w.inner = nil
+	w.mu.Unlock()
 	w.observer().watchResync(ctx, WatchResyncInfo{Key: w.key, Recursive: w.recursive, Index: res.Index, Cause: cause})
 	return res, nil
 }

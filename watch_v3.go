@@ -69,13 +69,15 @@ type v3Watcher struct {
 type v3WatchConn struct {
 	mu     sync.Mutex // guards stream and cancel against Close
 	stream v3WatchStream
+	// cancel ends the context of the stream, or of the one being opened
+	// (stream still nil), so a Close during the opening ends it too.
 	cancel context.CancelCauseFunc
 }
 
-func (c *v3WatchConn) close() { c.closeWith(context.Canceled) }
+func (c *v3WatchConn) close() { c.closeWith(errWatcherClosed) }
 
-// errWatcherClosed ends a Next that Close overtook while it opened the
-// stream.
+// errWatcherClosed ends a Next whose stream Close ended while it was
+// being opened.
 var errWatcherClosed = errors.New("client: the watcher was closed")
 
 // current is the open stream, nil when none is.
@@ -90,11 +92,13 @@ func (c *v3WatchConn) current() v3WatchStream {
 func (c *v3WatchConn) closeWith(cause error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.stream != nil {
+	if c.cancel != nil {
 		c.cancel(cause)
-		c.stream.Close()
-		c.stream, c.cancel = nil, nil
 	}
+	if c.stream != nil {
+		c.stream.Close()
+	}
+	c.stream, c.cancel = nil, nil
 }
 
 // Close ends the watcher's stream, if one is open. A Watcher of an
@@ -154,6 +158,9 @@ func (w *v3Watcher) open(ctx context.Context) error {
 	// errAbandonMember then moves the client's pin off a member that
 	// holds the opening, as it does for a v2 long poll.
 	sctx, cancel := context.WithCancelCause(context.WithoutCancel(withSubject(ctx, w.key)))
+	w.conn.mu.Lock()
+	w.conn.cancel = cancel
+	w.conn.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
 	s, err := w.k.kv.watch(sctx, reqs)
 	stop()
@@ -161,6 +168,9 @@ func (w *v3Watcher) open(ctx context.Context) error {
 		cancel(context.Canceled)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(context.Cause(sctx), errWatcherClosed) {
+			return errWatcherClosed
 		}
 		if !w.split && len(reqs) == 1 && w.key != "/" && isPermissionDenied(err) {
 			// The role may read the node but not the range that holds
@@ -171,8 +181,16 @@ func (w *v3Watcher) open(ctx context.Context) error {
 		return err
 	}
 	w.conn.mu.Lock()
+	defer w.conn.mu.Unlock()
+	if sctx.Err() != nil {
+		// Close came while the answer was on its way.
+		s.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errWatcherClosed
+	}
 	w.conn.stream, w.conn.cancel = s, cancel
-	w.conn.mu.Unlock()
 	return nil
 }
 

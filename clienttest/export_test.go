@@ -16,3 +16,11 @@ func WaitWatching(ctx context.Context, s *Server, key string, n int) error {
 func WaitHeld(ctx context.Context, m *Member, n int) error {
 	return m.waitHeld(ctx, n)
 }
+
+// V3Watches is how many v3 watches are registered in s, for tests that
+// wait until a watch is open.
+func V3Watches(s *Server) int {
+	s.v3.mu.Lock()
+	defer s.v3.mu.Unlock()
+	return len(s.v3.watchers)
+}

@@ -246,6 +246,30 @@ func TestAPIv3_autoSync(t *testing.T) {
 	assert.ErrorIs(t, <-done, context.Canceled)
 }
 
+// TestAPIv3_resilientWatcherClose: Close from another goroutine ends a
+// resilient watcher's Next that waits on its open stream (run with -race:
+// the two share the inner watcher).
+func TestAPIv3_resilientWatcherClose(t *testing.T) {
+	srv := clienttest.NewServer(t)
+	c := newClient(t, srv.Endpoints(), client.Config{API: client.APIv3})
+	w := client.NewResilientWatcher(client.NewKeysAPI(c), "/quiet", nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Next(context.Background())
+		done <- err
+	}()
+	for deadline := time.Now().Add(time.Minute); clienttest.V3Watches(srv) == 0; time.Sleep(time.Millisecond) {
+		require.False(t, time.Now().After(deadline), "the watch never opened")
+	}
+	require.NoError(t, w.(interface{ Close() error }).Close())
+	select {
+	case err := <-done:
+		assert.Error(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("Next still blocked a minute after Close")
+	}
+}
+
 // A failing member's v3 answers are gateway refusals; the client moves
 // to the next member.
 func TestAPIv3_failover(t *testing.T) {
