@@ -72,10 +72,16 @@ func authAction(method, what, name, body string) *action {
 }
 
 // authCall checks a user or role name and builds the action for it, with
-// body marshalled as JSON unless it is nil.
+// body marshalled as JSON unless it is nil. An empty name goes to the path
+// the contract gives (wire.md: path.Join(ep.Path, "/v2/auth", what, name)),
+// the list's, as the original sent it; etcd then refuses a PUT or DELETE
+// there (405), and a GET answers the list, which GetUser and GetRole turn
+// into errListNotNamed.
 func authCall(kind, method, name string, body any) (*action, error) {
-	if err := checkAuthName(kind, name); err != nil {
-		return nil, err
+	if name != "" {
+		if err := checkAuthName(kind, name); err != nil {
+			return nil, err
+		}
 	}
 	var js string
 	if body != nil {
@@ -90,11 +96,18 @@ func authCall(kind, method, name string, body any) (*action, error) {
 
 // checkAuthName refuses names that path.Join would turn into another
 // path: "" would address the whole list, ".." a parent, "a/b" a child.
+// (The v2 calls send "" as the contract's path has it; see authCall.)
 func checkAuthName(kind, name string) error {
 	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
 		return fmt.Errorf("client: invalid %s name %q", kind, name)
 	}
 	return nil
+}
+
+// errListNotNamed is GetUser's and GetRole's error for the empty name:
+// its path is the list's, and etcd answered with the list.
+func errListNotNamed(kind string) error {
+	return fmt.Errorf("client: no %s name given: the path of an empty name is the %s list's (/v2/auth/%ss), which etcd answered with the list, not a %s", kind, kind, kind, kind)
 }
 
 // doAuth sends act and returns the body of an answer with one of the

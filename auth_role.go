@@ -116,6 +116,12 @@ func (r *httpAuthRoleAPI) GetRole(ctx context.Context, role string) (*Role, erro
 	if err != nil {
 		return nil, err
 	}
+	if role == "" {
+		if _, err := doAuth(ctx, r.client, act, http.StatusOK); err != nil {
+			return nil, err
+		}
+		return nil, errListNotNamed("role")
+	}
 	return r.roleCall(ctx, act)
 }
 

@@ -257,7 +257,6 @@ func TestAuthRoleAPI_invalidInput(t *testing.T) {
 			_, err := r.RevokeRoleKV(ctx, "r", []string{"/a"}, PermissionType(-1))
 			return err
 		}, "client: invalid permission type -1"},
-		{"AddRole_empty", func(ctx context.Context, r AuthRoleAPI) error { return r.AddRole(ctx, "") }, `client: invalid role name ""`},
 		{"RemoveRole_dotdot", func(ctx context.Context, r AuthRoleAPI) error { return r.RemoveRole(ctx, "..") }, `client: invalid role name ".."`},
 		{"GetRole_slash", func(ctx context.Context, r AuthRoleAPI) error {
 			_, err := r.GetRole(ctx, "../../keys/x")

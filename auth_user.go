@@ -117,6 +117,12 @@ func (u *httpAuthUserAPI) GetUser(ctx context.Context, username string) (*User, 
 	if err != nil {
 		return nil, err
 	}
+	if username == "" {
+		if _, err := doAuth(ctx, u.client, act, http.StatusOK); err != nil {
+			return nil, err
+		}
+		return nil, errListNotNamed("user")
+	}
 	return u.userCall(ctx, act)
 }
 

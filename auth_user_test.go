@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -470,7 +471,8 @@ func TestAuthAPI_Disable_unauthorized(t *testing.T) {
 }
 
 // TestAuthUserAPI_invalidName: a name path.Join would rewrite must not be
-// sent, since "../../keys/x" would address a key.
+// sent, since "../../keys/x" would address a key. (The empty name goes
+// to the contract's path: TestAuth_emptyNameSpecPath.)
 func TestAuthUserAPI_invalidName(t *testing.T) {
 	calls := []struct {
 		name string
@@ -492,7 +494,7 @@ func TestAuthUserAPI_invalidName(t *testing.T) {
 			return err
 		}},
 	}
-	for _, name := range []string{"", ".", "..", "a/b", "../../keys/x"} {
+	for _, name := range []string{".", "..", "a/b", "../../keys/x"} {
 		for _, op := range calls {
 			t.Run(op.name+"/"+name, func(t *testing.T) {
 				s, c := authServer(t, authReply{http.StatusOK, `{"user":"x","roles":[]}`})
@@ -550,4 +552,60 @@ func FuzzDecodeUser(f *testing.F) {
 			t.Fatalf("decodeNameList(%q) = %#v: nil or empty name", data, names)
 		}
 	})
+}
+
+// TestAuth_emptyNameSpecPath: an empty user or role name goes where the
+// contract's path.Join puts it, the list's path (/v2/auth/users,
+// /v2/auth/roles), as the original sent it; with etcd 3.4's answers there
+// (405 to PUT and DELETE, the list to GET), every call fails, and GetUser
+// and GetRole say that no name was given rather than returning the list.
+func TestAuth_emptyNameSpecPath(t *testing.T) {
+	calls := []struct {
+		name, method, path string
+		call               func(ctx context.Context, c Client) error
+	}{
+		{"AddUser", http.MethodPut, "/v2/auth/users", func(ctx context.Context, c Client) error { return NewAuthUserAPI(c).AddUser(ctx, "", "pw") }},
+		{"RemoveUser", http.MethodDelete, "/v2/auth/users", func(ctx context.Context, c Client) error { return NewAuthUserAPI(c).RemoveUser(ctx, "") }},
+		{"GetUser", http.MethodGet, "/v2/auth/users", func(ctx context.Context, c Client) error { _, err := NewAuthUserAPI(c).GetUser(ctx, ""); return err }},
+		{"GrantUser", http.MethodPut, "/v2/auth/users", func(ctx context.Context, c Client) error {
+			_, err := NewAuthUserAPI(c).GrantUser(ctx, "", []string{"r"})
+			return err
+		}},
+		{"ChangePassword", http.MethodPut, "/v2/auth/users", func(ctx context.Context, c Client) error {
+			_, err := NewAuthUserAPI(c).ChangePassword(ctx, "", "pw")
+			return err
+		}},
+		{"AddRole", http.MethodPut, "/v2/auth/roles", func(ctx context.Context, c Client) error { return NewAuthRoleAPI(c).AddRole(ctx, "") }},
+		{"RemoveRole", http.MethodDelete, "/v2/auth/roles", func(ctx context.Context, c Client) error { return NewAuthRoleAPI(c).RemoveRole(ctx, "") }},
+		{"GetRole", http.MethodGet, "/v2/auth/roles", func(ctx context.Context, c Client) error { _, err := NewAuthRoleAPI(c).GetRole(ctx, ""); return err }},
+		{"GrantRoleKV", http.MethodPut, "/v2/auth/roles", func(ctx context.Context, c Client) error {
+			_, err := NewAuthRoleAPI(c).GrantRoleKV(ctx, "", []string{"/a"}, ReadPermission)
+			return err
+		}},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			s, c := setup(t)
+			s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodGet {
+					http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"users":null}`)
+			})
+			err := tc.call(context.Background(), c)
+			if err == nil {
+				t.Errorf("%s(\"\") = nil, want an error", tc.name)
+			}
+			kind := strings.TrimSuffix(path.Base(tc.path), "s") // user, role
+			if tc.method == http.MethodGet && (err == nil || !strings.Contains(err.Error(), "no "+kind+" name given")) {
+				t.Errorf("%s(\"\") = %v, want it to say that no name was given", tc.name, err)
+			}
+			reqs := s.requests()
+			if len(reqs) != 1 || reqs[0].Method != tc.method || reqs[0].Path != tc.path {
+				t.Errorf("%s(\"\") sent %+v, want one %s %s", tc.name, reqs, tc.method, tc.path)
+			}
+		})
+	}
 }

@@ -395,10 +395,13 @@ were added but have not started yet have none).
     the keys API's shape ({"errorCode":...}) gives the keys Error value.
   - Request paths for empty names: the keys API's empty key adds nothing
     (Get(ctx, "") asks for /v2/keys, "/" for /v2/keys/), and an empty
-    member id addresses /v2/members, both as the original sent them. The
-    auth API refuses an empty user or role name ("", ".", "..", or one
-    with a "/") before sending anything, because the path it would make
-    addresses the whole list or another resource instead of that user.
+    member id addresses /v2/members, and an empty user or role name
+    /v2/auth/users or /v2/auth/roles, all as the contract's path.Join
+    gives them and the original sent them. etcd refuses a write there
+    (405), and GetUser("") and GetRole("") return an error saying no name
+    was given instead of the list etcd answers. A name that path.Join
+    would turn into another resource (".", "..", or one with a "/") is
+    refused before anything is sent.
   - An endpoint is a base URL: its path is kept in front of every request
     path, but a query string on it is not sent (each call has its own).
   - StatusError keeps the unexpected answer's body (StatusError.Body) for
