@@ -64,8 +64,11 @@ type ResilientWatcherOptions struct {
 //
 // Every other error is returned as the plain watcher returns it, and Next
 // can be called again after one. Next returns ctx.Err() once ctx is done.
-// Like any Watcher, it is meant for one goroutine at a time. opts may be
-// nil. (An addition of this package.)
+// Like any Watcher, it is meant for one goroutine at a time, but for
+// Close: on APIv3 it holds its watch stream open between calls of Next,
+// and a Close (through an interface{ Close() error } assertion, from any
+// goroutine) ends that stream and a Next waiting on it. opts may be nil.
+// (An addition of this package.)
 func NewResilientWatcher(kapi KeysAPI, key string, opts *ResilientWatcherOptions) Watcher {
 	w := &resilientWatcher{kapi: kapi, key: key, maxPoll: DefaultMaxPollTime}
 	if opts != nil {
