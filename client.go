@@ -325,10 +325,17 @@ func New(cfg Config) (Client, error) {
 		return nil, err
 	}
 	if own, ok := rt.(*http.Transport); ok && own != DefaultTransport && cfg.Transport == nil && cfg.RoundTripper == nil {
+		// The client's own transport: its watches over plain HTTP take
+		// no goroutines of net/http's (longpoll.go).
+		lp := newLongPollTransport(own)
+		c.transport.longPoll = lp
 		// The Client interface has no Close: the client's own idle
 		// connections are closed once it is unreachable, instead of
 		// lingering until their idle timeout.
-		runtime.AddCleanup(c, (*http.Transport).CloseIdleConnections, own)
+		runtime.AddCleanup(c, func(own *http.Transport) {
+			own.CloseIdleConnections()
+			lp.CloseIdleConnections()
+		}, own)
 	}
 	return c, nil
 }

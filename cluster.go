@@ -123,6 +123,9 @@ func (c *httpClusterClient) CloseIdleConnections() {
 	if t, ok := c.transport.rt.(interface{ CloseIdleConnections() }); ok {
 		t.CloseIdleConnections()
 	}
+	if c.transport.longPoll != nil {
+		c.transport.longPoll.CloseIdleConnections()
+	}
 }
 
 // shuffle spreads clients over the members; c.mu must be held.

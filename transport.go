@@ -24,7 +24,10 @@ var errDeadlineAwaitingHeaders = errors.New("client: deadline exceeded awaiting 
 // transport sends single requests. It is shared by every endpoint of a
 // client and never changes after New.
 type transport struct {
-	rt            http.RoundTripper
+	rt http.RoundTripper
+	// longPoll, when set, carries the v2 watches (kindWatch) instead of
+	// rt: a client's own transport over plain HTTP (longpoll.go).
+	longPoll      *longPollTransport
 	tls           *tls.Config   // rt's TLS settings, to explain a failed handshake
 	tlsKnown      bool          // false: rt's TLS settings cannot be seen
 	headerTimeout time.Duration // 0: none
@@ -78,7 +81,11 @@ func (t *transport) send(ctx context.Context, req *http.Request, endpoint string
 	// stack, and no second Request is allocated per call.
 	*req = *req.WithContext(reqCtx)
 
-	resp, err := t.rt.RoundTrip(req)
+	rt := t.rt
+	if kind == kindWatch && t.longPoll != nil {
+		rt = t.longPoll
+	}
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		err = explainTLS(err, t.tls, t.tlsKnown, hw)
 	}

@@ -198,3 +198,42 @@ func TestWatch(t *testing.T) {
 		}
 	})
 }
+
+// TestWatch_ownTransport: a client without Config.Transport carries its
+// watches itself over plain HTTP (longpoll.go, no net/http goroutines per
+// poll). Against real etcd, successive events reach one watcher, and a
+// member killed and restarted between polls costs nothing: the idle
+// connection it closed is replaced.
+func TestWatch_ownTransport(t *testing.T) {
+	t.Parallel()
+	cl := etcdtest.Start(t, 1)
+	c, err := client.New(client.Config{Endpoints: cl.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.(interface{ CloseIdleConnections() }).CloseIdleConnections)
+	kapi := client.NewKeysAPI(c)
+	ctx := ctxFor(t, 60*time.Second)
+	r0, err := kapi.Set(ctx, "/lp", "0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := kapi.Watcher("/lp", &client.WatcherOptions{AfterIndex: r0.Node.ModifiedIndex})
+	next := func(want string) {
+		t.Helper()
+		if _, err := kapi.Set(ctx, "/lp", want, nil); err != nil {
+			t.Fatalf("Set(/lp, %s) = %v", want, err)
+		}
+		ev, err := w.Next(ctx)
+		if err != nil || ev.Node.Value != want {
+			t.Fatalf("Next = %+v, %v; want the set of %s", ev, err, want)
+		}
+	}
+	for _, v := range []string{"1", "2", "3"} {
+		next(v)
+	}
+	m := cl.Members[0]
+	m.Kill(t)
+	m.Restart(t)
+	next("after restart")
+}
