@@ -48,7 +48,10 @@ and --key name:
 	})
 
 The client's own transport then speaks HTTP/2 with the members, so many
-watchers share a few connections instead of holding one each. A failed
+watchers share a few connections instead of holding one each. Over plain
+HTTP/1.1 each waiting watch needs a connection of its own; a client's own
+transport reads it in the caller's goroutine, without goroutines of
+net/http's (about 7 KB per waiting watcher; bench/RESULTS.md). A failed
 handshake names the likely cause: an unknown CA, a missing or refused client
 certificate, a plain-HTTP member.
 
