@@ -14,7 +14,9 @@ package client
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,11 +41,42 @@ type longPollTransport struct {
 	idle map[string][]*pollConn
 }
 
+// longPollMaxHeader bounds a response's head, as net/http's
+// MaxResponseHeaderBytes does, so a hostile member cannot send headers
+// without end; the body has the client's MaxResponseBytes.
+const longPollMaxHeader = 1 << 20
+
 // pollConn is one connection and the reader on it.
 type pollConn struct {
 	conn   net.Conn
+	lim    *budgetReader // what br may still read from conn
 	br     *bufio.Reader
 	idleAt time.Time
+}
+
+func newPollConn(conn net.Conn) *pollConn {
+	lim := &budgetReader{r: conn}
+	return &pollConn{conn: conn, lim: lim, br: bufio.NewReaderSize(lim, 2048)}
+}
+
+// budgetReader reads from r until left bytes are spent.
+type budgetReader struct {
+	r    io.Reader
+	left int64
+}
+
+var errPollHeaderTooLarge = errors.New("client: a watch answer's header is larger than 1 MB")
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errPollHeaderTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // newLongPollTransport returns the long-poll transport of a client whose
@@ -79,7 +112,7 @@ func (t *longPollTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			if err != nil {
 				return nil, &url.Error{Op: req.Method, URL: req.URL.String(), Err: err}
 			}
-			pc = &pollConn{conn: conn, br: bufio.NewReaderSize(conn, 2048)}
+			pc = newPollConn(conn)
 		}
 		resp, err := t.exchange(ctx, pc, addr, req)
 		if err == nil {
@@ -107,11 +140,13 @@ func (t *longPollTransport) exchange(ctx context.Context, pc *pollConn, addr str
 		stop()
 		return nil, err
 	}
+	pc.lim.left = longPollMaxHeader
 	resp, err := http.ReadResponse(pc.br, req)
 	if err != nil {
 		stop()
 		return nil, err
 	}
+	pc.lim.left = math.MaxInt64
 	resp.Body = &pollBody{ReadCloser: resp.Body, t: t, pc: pc, addr: addr, stop: stop, keep: !resp.Close}
 	return resp, nil
 }

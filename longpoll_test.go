@@ -185,3 +185,29 @@ func TestLongPoll_notForCallersTransport(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestLongPoll_headerBound: a member that sends a header without end is
+// cut off after 1 MB, as net/http's transport does.
+func TestLongPoll_headerBound(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nX-Endless: ")
+		chunk := strings.Repeat("x", 64<<10)
+		for {
+			if _, err := io.WriteString(conn, chunk); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := New(Config{Endpoints: []string{"http://" + l.Addr().String()}})
+	require.NoError(t, err)
+	_, err = NewKeysAPI(c).Watcher("/k", nil).Next(context.Background())
+	assert.ErrorContains(t, err, "larger than 1 MB")
+}
