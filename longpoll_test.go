@@ -21,16 +21,16 @@ import (
 )
 
 // pollServer is a member whose watches answer only when the test says:
-// each long poll, once its headers are out, waits for a value on events.
+// each long poll, once its headers are out, hands the test a channel of
+// its own and answers with the value sent on it.
 type pollServer struct {
 	*httptest.Server
-	conns   atomic.Int32 // connections accepted
-	waiting chan string  // a poll's key, once its headers are out
-	events  chan string  // the value the next waiting poll answers with
+	conns   atomic.Int32       // connections accepted
+	waiting chan chan<- string // a waiting poll's channel
 }
 
 func newPollServer(t *testing.T) *pollServer {
-	s := &pollServer{waiting: make(chan string, 100), events: make(chan string)}
+	s := &pollServer{waiting: make(chan chan<- string, 100)}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("wait") != "true" {
 			w.Header().Set("X-Etcd-Index", "7")
@@ -41,9 +41,10 @@ func newPollServer(t *testing.T) *pollServer {
 		w.Header().Set("X-Etcd-Index", "7")
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
-		s.waiting <- r.URL.Path
+		ch := make(chan string, 1)
+		s.waiting <- ch
 		select {
-		case v := <-s.events:
+		case v := <-ch:
 			fmt.Fprintf(w, `{"action":"set","node":{"key":"/k","value":%q,"modifiedIndex":8,"createdIndex":8}}`, v)
 		case <-r.Context().Done():
 		}
@@ -58,12 +59,15 @@ func newPollServer(t *testing.T) *pollServer {
 	return s
 }
 
-func (s *pollServer) awaitPoll(t *testing.T) {
+// awaitPoll returns the channel of the next poll that waits.
+func (s *pollServer) awaitPoll(t *testing.T) chan<- string {
 	t.Helper()
 	select {
-	case <-s.waiting:
+	case ch := <-s.waiting:
+		return ch
 	case <-time.After(time.Minute):
-		t.Fatal("no poll arrived within a minute")
+		t.Error("no poll arrived within a minute")
+		return make(chan string, 1)
 	}
 }
 
@@ -77,7 +81,7 @@ func TestLongPoll_reusesItsConnection(t *testing.T) {
 	require.NotNil(t, c.(*httpClusterClient).transport.longPoll)
 	w := NewKeysAPI(c).Watcher("/k", nil)
 	for i := range 3 {
-		go func() { s.awaitPoll(t); s.events <- fmt.Sprint("v", i) }()
+		go func() { s.awaitPoll(t) <- fmt.Sprint("v", i) }()
 		r, err := w.Next(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprint("v", i), r.Node.Value)
@@ -97,7 +101,7 @@ func TestLongPoll_contextEnds(t *testing.T) {
 	_, err = w.Next(ctx)
 	assert.ErrorIs(t, err, context.Canceled)
 
-	go func() { s.awaitPoll(t); s.events <- "after" }()
+	go func() { s.awaitPoll(t) <- "after" }()
 	r, err := w.Next(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "after", r.Node.Value)
@@ -111,11 +115,11 @@ func TestLongPoll_staleIdleConnection(t *testing.T) {
 	c, err := New(Config{Endpoints: []string{s.URL}})
 	require.NoError(t, err)
 	w := NewKeysAPI(c).Watcher("/k", nil)
-	go func() { s.awaitPoll(t); s.events <- "one" }()
+	go func() { s.awaitPoll(t) <- "one" }()
 	_, err = w.Next(context.Background())
 	require.NoError(t, err)
 	s.CloseClientConnections()
-	go func() { s.awaitPoll(t); s.events <- "two" }()
+	go func() { s.awaitPoll(t) <- "two" }()
 	r, err := w.Next(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "two", r.Node.Value)
