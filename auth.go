@@ -75,8 +75,8 @@ func authAction(method, what, name, body string) *action {
 // body marshalled as JSON unless it is nil. An empty name goes to the path
 // the contract gives (wire.md: path.Join(ep.Path, "/v2/auth", what, name)),
 // the list's, as the original sent it; etcd then refuses a PUT or DELETE
-// there (405), and a GET answers the list, which GetUser and GetRole turn
-// into errListNotNamed.
+// there (405), and a GET answers the list, which getNamed turns into an
+// error.
 func authCall(kind, method, name string, body any) (*action, error) {
 	if name != "" {
 		if err := checkAuthName(kind, name); err != nil {
@@ -104,10 +104,15 @@ func checkAuthName(kind, name string) error {
 	return nil
 }
 
-// errListNotNamed is GetUser's and GetRole's error for the empty name:
-// its path is the list's, and etcd answered with the list.
-func errListNotNamed(kind string) error {
-	return fmt.Errorf("client: no %s name given: the path of an empty name is the %s list's (/v2/auth/%ss), which etcd answered with the list, not a %s", kind, kind, kind, kind)
+// getNamed sends act, the GET of the user or role name, and returns the
+// body of its 200 answer. For the empty name, whose path is the list's,
+// etcd answers with the list: that is an error saying no name was given.
+func getNamed(ctx context.Context, c httpClient, act *action, kind, name string) ([]byte, error) {
+	body, err := doAuth(ctx, c, act, http.StatusOK)
+	if err == nil && name == "" {
+		return nil, fmt.Errorf("client: no %s name given: the path of an empty name is the %s list's (/v2/auth/%ss), which etcd answered with the list, not a %s", kind, kind, kind, kind)
+	}
+	return body, err
 }
 
 // doAuth sends act and returns the body of an answer with one of the

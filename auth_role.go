@@ -116,13 +116,11 @@ func (r *httpAuthRoleAPI) GetRole(ctx context.Context, role string) (*Role, erro
 	if err != nil {
 		return nil, err
 	}
-	if role == "" {
-		if _, err := doAuth(ctx, r.client, act, http.StatusOK); err != nil {
-			return nil, err
-		}
-		return nil, errListNotNamed("role")
+	body, err := getNamed(ctx, r.client, act, "role", role)
+	if err != nil {
+		return nil, err
 	}
-	return r.roleCall(ctx, act)
+	return decodeRole(body)
 }
 
 func (r *httpAuthRoleAPI) GrantRoleKV(ctx context.Context, role string, prefixes []string, permType PermissionType) (*Role, error) {

@@ -117,13 +117,11 @@ func (u *httpAuthUserAPI) GetUser(ctx context.Context, username string) (*User, 
 	if err != nil {
 		return nil, err
 	}
-	if username == "" {
-		if _, err := doAuth(ctx, u.client, act, http.StatusOK); err != nil {
-			return nil, err
-		}
-		return nil, errListNotNamed("user")
+	body, err := getNamed(ctx, u.client, act, "user", username)
+	if err != nil {
+		return nil, err
 	}
-	return u.userCall(ctx, act)
+	return decodeUser(body)
 }
 
 func (u *httpAuthUserAPI) GrantUser(ctx context.Context, username string, roles []string) (*User, error) {

@@ -220,13 +220,8 @@ func (c *httpClusterClient) round(ctx context.Context, act *action) (*http.Respo
 				}
 				return nil, nil, ctxErr
 			}
-		} else if refusal, detail := serverErrorOf(act.api, resp.StatusCode, body); resp.StatusCode/100 == 5 && !refusal {
-			err = memberServerError(st.strs[i], resp.StatusCode, detail)
-			if act.kind == kindNonIdempotent {
-				// etcd answers 500 for a proposal that did not commit in
-				// time, and it may still commit.
-				err = &outcomeUnknownError{err}
-			}
+		} else if resp.StatusCode/100 == 5 {
+			err = serverFailure(act, st.strs[i], resp.StatusCode, body)
 		}
 		if err != nil {
 			if ns, ok := err.(*notSentError); ok {
@@ -282,6 +277,23 @@ func (c *httpClusterClient) movePin(ctx context.Context, st *endpointState, from
 	if st.pinned.CompareAndSwap(int64(from), int64(to)) {
 		c.obs.pinMoved(ctx, st.strs[from], st.strs[to], why)
 	}
+}
+
+// serverFailure is member ep's 5xx answer to act as the member's failure,
+// or nil when it is the API's refusal of the request, which every member
+// would give alike (serverErrorOf) and which goes back as the answer.
+func serverFailure(act *action, ep string, status int, body []byte) error {
+	refusal, detail := serverErrorOf(act.api, status, body)
+	if refusal {
+		return nil
+	}
+	err := memberServerError(ep, status, detail)
+	if act.kind == kindNonIdempotent {
+		// etcd answers 500 for a proposal that did not commit in time,
+		// and it may still commit.
+		err = &outcomeUnknownError{err}
+	}
+	return err
 }
 
 // memberServerError is a member's 5xx answer as a failure of that member,

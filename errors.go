@@ -438,21 +438,32 @@ func (e *GatewayError) Unwrap() error {
 // decodeGatewayRefusal turns a non-200 answer of the gateway into a
 // *GatewayError, or says plainly that the member serves no v3 gateway.
 func decodeGatewayRefusal(status int, body []byte) error {
-	var e struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-		Error   string `json:"error"`
-	}
-	if err := json.Unmarshal(bytes.TrimSpace(body), &e); err != nil || (e.Message == "" && e.Error == "") {
+	code, msg, ok := gatewayStatus(body)
+	if !ok {
 		if status == http.StatusNotFound {
 			return ErrNoV3Gateway
 		}
 		return &StatusError{Code: status, Body: body}
 	}
+	return &GatewayError{Status: status, Code: code, Message: msg}
+}
+
+// gatewayStatus reads the gateway's JSON status body, {"code":N,
+// "message":...} (older gateways also say "error"); ok is false for any
+// other body.
+func gatewayStatus(body []byte) (code int, msg string, ok bool) {
+	var e struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(body), &e) != nil {
+		return 0, "", false
+	}
 	if e.Message == "" {
 		e.Message = e.Error
 	}
-	return &GatewayError{Status: status, Code: e.Code, Message: e.Message}
+	return e.Code, e.Message, e.Message != ""
 }
 
 // serverErrorOf reads a 5xx answer for the cluster client: refusal says
@@ -461,7 +472,7 @@ func decodeGatewayRefusal(status int, body []byte) error {
 // detail is the server's explanation, for the member's failure. Only
 // the v3 gateway says either.
 func serverErrorOf(api API, status int, body []byte) (refusal bool, detail string) {
-	if api != APIv3 || status/100 != 5 {
+	if api != APIv3 {
 		return false, ""
 	}
 	return gatewayServerError(status, body)
@@ -476,18 +487,14 @@ func serverErrorOf(api API, status int, body []byte) (refusal bool, detail strin
 // reported "has no leader". Any other 5xx fails the member, with etcd's
 // message (and gRPC code) kept for the error.
 func gatewayServerError(status int, body []byte) (refusal bool, detail string) {
-	var e struct {
-		Code    *int   `json:"code"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &e) != nil || e.Code == nil || e.Message == "" {
+	code, m, ok := gatewayStatus(body)
+	if !ok {
 		return false, ""
 	}
-	if status == http.StatusInternalServerError && *e.Code == grpcUnknown && strings.HasPrefix(e.Message, "auth: ") {
+	if status == http.StatusInternalServerError && code == grpcUnknown && strings.HasPrefix(m, "auth: ") {
 		return true, ""
 	}
 	const maxDetail = 200 // a hostile member's text stays short
-	m := e.Message
 	if len(m) > maxDetail {
 		n := maxDetail
 		for n > 0 && !utf8.RuneStart(m[n]) {
@@ -495,5 +502,5 @@ func gatewayServerError(status int, body []byte) (refusal bool, detail string) {
 		}
 		m = m[:n] + "..."
 	}
-	return false, fmt.Sprintf("gRPC code %d: %q", *e.Code, m)
+	return false, fmt.Sprintf("gRPC code %d: %q", code, m)
 }

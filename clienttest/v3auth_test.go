@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,50 +303,6 @@ func TestV3Auth_tokens(t *testing.T) {
 	assert.Equal(t, `{"error":{"code":16,"message":"etcdserver: invalid auth token"}}`+"\n", b)
 }
 
-// openAuthWatch opens a watch stream with token and sends first.
-func openAuthWatch(t *testing.T, base, token, first string) *watchStream {
-	t.Helper()
-	pr, pw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v3/watch", pr)
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	ws := &watchStream{in: pw, lines: make(chan string, 100)}
-	done := make(chan struct{})
-	t.Cleanup(func() { cancel(); pw.Close(); <-done })
-	go io.WriteString(pw, first+"\n")
-	resp, err := rawHTTP.Do(req)
-	if err != nil {
-		close(done)
-		require.NoError(t, err)
-	}
-	go func() {
-		defer close(done)
-		defer close(ws.lines)
-		defer resp.Body.Close()
-		b := make([]byte, 0, 4096)
-		buf := make([]byte, 4096)
-		for {
-			n, err := resp.Body.Read(buf)
-			b = append(b, buf[:n]...)
-			for {
-				i := slices.Index(b, '\n')
-				if i < 0 {
-					break
-				}
-				ws.lines <- gatewayText(b[:i])
-				b = b[i+1:]
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return ws
-}
-
 // TestV3Auth_watch: etcd answers a refused watch with a 200 and a
 // canceled watch -1 naming the refusal, and keeps the stream.
 func TestV3Auth_watch(t *testing.T) {
@@ -360,12 +315,12 @@ func testV3AuthWatch(t *testing.T, e string) {
 	refusal := func(reason string) string {
 		return `{"result":{"header":{"revision":"1","raft_term":"2"},"watch_id":"-1","created":true,"canceled":true,"cancel_reason":"rpc error: code = ` + reason + `"}}`
 	}
-	ws := openAuthWatch(t, e, "bad", `{"create_request":{"key":"YQ=="}}`)
+	ws := openWatchWith(t, e, "bad", `{"create_request":{"key":"YQ=="}}`)
 	assert.Equal(t, refusal("Unauthenticated desc = etcdserver: invalid auth token"), ws.next(t))
-	ws = openAuthWatch(t, e, "", `{"create_request":{"key":"YQ=="}}`)
+	ws = openWatchWith(t, e, "", `{"create_request":{"key":"YQ=="}}`)
 	assert.Equal(t, refusal("InvalidArgument desc = etcdserver: user name is empty"), ws.next(t))
 
-	ws = openAuthWatch(t, e, alice, `{"create_request":{"key":"YQ==","range_end":"Yw=="}}`)
+	ws = openWatchWith(t, e, alice, `{"create_request":{"key":"YQ==","range_end":"Yw=="}}`)
 	assert.Equal(t, `{"result":{"header":{"revision":"1","raft_term":"2"},"created":true}}`, ws.next(t))
 	ws.send(t, `{"create_request":{"key":"YQ==","range_end":"ZA=="}}`)
 	assert.Equal(t, refusal("PermissionDenied desc = etcdserver: permission denied"), ws.next(t))

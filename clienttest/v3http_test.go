@@ -264,10 +264,20 @@ type watchStream struct {
 
 func openWatch(t *testing.T, base, first string) *watchStream {
 	t.Helper()
+	return openWatchWith(t, base, "", first)
+}
+
+// openWatchWith opens a watch stream with token ("" for none) and sends
+// first.
+func openWatchWith(t *testing.T, base, token, first string) *watchStream {
+	t.Helper()
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v3/watch", pr)
 	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
 	ws := &watchStream{in: pw, lines: make(chan string, 100)}
 	done := make(chan struct{})
 	t.Cleanup(func() { cancel(); pw.Close(); <-done })
