@@ -173,3 +173,20 @@ func (a *v3AuthStore) dropTokens(user string) {
 		}
 	}
 }
+
+// user is the user name, or etcd's refusal when there is none.
+func (a *v3AuthStore) user(name string) (*v3User, *gwError) {
+	if u := a.users[name]; u != nil {
+		return u, nil
+	}
+	return nil, errV3UserNotFound
+}
+
+// role is the permissions of role name, or etcd's refusal when there is
+// no such role.
+func (a *v3AuthStore) role(name string) ([]v3Perm, *gwError) {
+	if perms, ok := a.roles[name]; ok {
+		return perms, nil
+	}
+	return nil, errV3RoleNotFound
+}

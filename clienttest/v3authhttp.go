@@ -192,9 +192,9 @@ func (m *Member) v3UserGet(w http.ResponseWriter, r *http.Request) {
 		if c.on && c.user != req.Name && !a.isRoot(c.user) {
 			return nil, errV3PermDenied
 		}
-		u := a.users[req.Name]
-		if u == nil {
-			return nil, errV3UserNotFound
+		u, gerr := a.user(req.Name)
+		if gerr != nil {
+			return nil, gerr
 		}
 		return &v3NamesResponse{Header: h, Roles: slices.Clone(u.roles)}, nil
 	})
@@ -231,9 +231,9 @@ func (m *Member) v3UserChangePassword(w http.ResponseWriter, r *http.Request) {
 		Password string `pb:"password"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
-		u := a.users[req.Name]
-		if u == nil {
-			return nil, errV3UserNotFound
+		u, gerr := a.user(req.Name)
+		if gerr != nil {
+			return nil, gerr
 		}
 		u.password, u.noPassword = hashPassword(req.Password), false
 		a.dropTokens(req.Name)
@@ -248,9 +248,9 @@ func (m *Member) v3UserGrant(w http.ResponseWriter, r *http.Request) {
 		Role string `pb:"role"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
-		u := a.users[req.User]
-		if u == nil {
-			return nil, errV3UserNotFound
+		u, gerr := a.user(req.User)
+		if gerr != nil {
+			return nil, gerr
 		}
 		// The root role needs no record to be granted, as in etcd.
 		if _, ok := a.roles[req.Role]; !ok && req.Role != v3RootName {
@@ -273,9 +273,9 @@ func (m *Member) v3UserRevoke(w http.ResponseWriter, r *http.Request) {
 		if a.enabled && req.Name == v3RootName && req.Role == v3RootName {
 			return nil, errV3InvalidAuthMgmt
 		}
-		u := a.users[req.Name]
-		if u == nil {
-			return nil, errV3UserNotFound
+		u, gerr := a.user(req.Name)
+		if gerr != nil {
+			return nil, gerr
 		}
 		i, found := slices.BinarySearch(u.roles, req.Role)
 		if !found {
@@ -316,9 +316,9 @@ func (m *Member) v3RoleGet(w http.ResponseWriter, r *http.Request) {
 				return nil, errV3PermDenied
 			}
 		}
-		perms, ok := a.roles[req.Role]
-		if !ok {
-			return nil, errV3RoleNotFound
+		perms, gerr := a.role(req.Role)
+		if gerr != nil {
+			return nil, gerr
 		}
 		if req.Role == v3RootName {
 			// etcd shows the root role as the right to everything.
@@ -386,9 +386,9 @@ func (m *Member) v3RoleGrant(w http.ResponseWriter, r *http.Request) {
 		if len(req.Perm.Key) == 0 {
 			return nil, errV3InvalidAuthMgmt
 		}
-		perms, ok := a.roles[req.Name]
-		if !ok {
-			return nil, errV3RoleNotFound
+		perms, gerr := a.role(req.Name)
+		if gerr != nil {
+			return nil, gerr
 		}
 		// etcd keeps a type it does not know; it grants nothing.
 		p := v3Perm{typ: int32(req.Perm.PermType), key: string(req.Perm.Key), end: string(req.Perm.RangeEnd)}
@@ -414,9 +414,9 @@ func (m *Member) v3RoleRevoke(w http.ResponseWriter, r *http.Request) {
 		RangeEnd jbytes `pb:"range_end"`
 	}
 	m.v3AuthCall(w, r, &req, func(a *v3AuthStore, h headerJSON) (any, *gwError) {
-		perms, ok := a.roles[req.Role]
-		if !ok {
-			return nil, errV3RoleNotFound
+		perms, gerr := a.role(req.Role)
+		if gerr != nil {
+			return nil, gerr
 		}
 		i := slices.IndexFunc(perms, func(q v3Perm) bool { return q.key == string(req.Key) && q.end == string(req.RangeEnd) })
 		if i < 0 {
